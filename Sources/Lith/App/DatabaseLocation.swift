@@ -1,0 +1,53 @@
+/// Which store to run on, from a `--database` value: a file path or
+/// `sqlite://` URL for the embedded store, a `postgres://` URL for a shared one.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        case empty
+        case unsupportedScheme(String)
+
+        public var description: String {
+            switch self {
+            case .empty: "the database location is empty"
+            case .unsupportedScheme(let scheme): "unsupported database scheme '\(scheme)://' (use a file path, sqlite:// or postgres://)"
+            }
+        }
+    }
+
+    public init(_ value: String) throws(Problem) {
+        let value = value.trimmingWhitespace()
+        guard !value.isEmpty else { throw .empty }
+        if let range = value.range(of: "://") {
+            let scheme = value[..<range.lowerBound].lowercased()
+            let rest = String(value[range.upperBound...])
+            switch scheme {
+            case "sqlite":
+                guard !rest.isEmpty else { throw .empty }
+                self = .sqlite(path: rest)
+            case "postgres", "postgresql":
+                self = .postgres(url: value)
+            default:
+                throw .unsupportedScheme(scheme)
+            }
+        } else {
+            self = .sqlite(path: value)
+        }
+    }
+
+    /// Safe to print: a PostgreSQL URL loses its password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let url): DatabaseLocation.redactingPassword(url)
+        }
+    }
+
+    static func redactingPassword(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@") else { return url }
+        let credentials = url[schemeEnd.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

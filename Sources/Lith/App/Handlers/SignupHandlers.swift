@@ -1,0 +1,34 @@
+import Hummingbird
+
+/// `GET /signup` and `POST /signup`: a new account, signed in at once.
+struct SignupHandlers: Sendable {
+    let accounts: Accounts
+    let authentication: Authentication
+    let pages: Pages
+    let passwordPolicy: PasswordPolicy
+
+    func show(_ request: Request, context: AppRequestContext) -> Response {
+        page(context: context)
+    }
+
+    func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = context.auth.form ?? FormData()
+        let email = form["email"] ?? ""
+        do {
+            let user = try await accounts.register(
+                email: email, password: form["password"] ?? "", confirmation: form["password_confirmation"] ?? "")
+            var response = try await authentication.logIn(user, rememberMe: false, redirectTo: authentication.homePath, request: request, context: context)
+            response.setCookie(authentication.cookies.cookie(authentication.cookies.flashName, value: Flash.signedUp.rawValue))
+            return response
+        } catch let errors as FieldErrors {
+            // 422: the form again, the email kept, each error beside its field.
+            return page(status: .unprocessableContent, context: context, email: email, errors: errors)
+        }
+    }
+
+    private func page(status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", errors: FieldErrors = FieldErrors()) -> Response {
+        var model: [String: Any] = ["email": email, "minimum_password_length": passwordPolicy.minimumLength]
+        for (field, message) in errors.messages { model["\(field.rawValue)_error"] = message }
+        return pages.render("signup", title: "Sign up", status: status, auth: context.auth, model)
+    }
+}

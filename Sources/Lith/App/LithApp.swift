@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The Lith web app, assembled: the one seam that `lith serve` and the tests
+/// share. Everything it depends on is passed in or built from the configuration.
+public struct LithApp {
+    public let configuration: AppConfiguration
+    public let store: any Store
+    public let accounts: Accounts
+    public let authentication: Authentication
+    public let hasher: PasswordHasher
+    public let router: Router<AppRequestContext>
+    let logger: Logger
+
+    /// Builds the app on `store`, which must already be migrated.
+    public static func build(
+        configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "lith"),
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> LithApp {
+        let hasher = PasswordHasher(parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes)
+        let accounts = Accounts(store: store, hasher: hasher, policy: configuration.passwordPolicy, clock: clock)
+        let authentication = try await Authentication.make(
+            store: store, policy: configuration.sessions, cookies: CookieSettings(secure: configuration.secureCookies), clock: clock)
+        let pages = try await Pages.load()
+        let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+        addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration)
+        return LithApp(
+            configuration: configuration, store: store, accounts: accounts, authentication: authentication, hasher: hasher,
+            router: router, logger: logger)
+    }
+
+    private static func addRoutes(
+        to router: Router<AppRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages, configuration: AppConfiguration
+    ) {
+        // Outermost first. Errors thrown before the session is known get a
+        // page with a guest navbar; errors from handlers get the real one.
+        router.add(middleware: SecurityHeadersMiddleware(secure: configuration.secureCookies))
+        router.add(middleware: ErrorPagesMiddleware(pages: pages))
+        router.add(middleware: SessionMiddleware(authentication))
+        router.add(middleware: CSRFMiddleware(authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins)))
+        router.add(middleware: FlashMiddleware(cookies: authentication.cookies))
+        router.add(middleware: ErrorPagesMiddleware(pages: pages))
+
+        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages, passwordPolicy: configuration.passwordPolicy)
+        let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
+        let dashboard = DashboardHandler(pages: pages)
+        let routes = Routes(router, authentication: authentication)
+
+        routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
+        routes.public.get("/assets/style.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: pages.stylesheet))
+        }
+        routes.public.get("/healthz") { _, _ in "ok\n" }
+
+        routes.guestOnly.get("/signup", use: signup.show)
+        routes.guestOnly.post("/signup", use: signup.submit)
+        routes.guestOnly.get("/login", use: login.show)
+        routes.guestOnly.post("/login", use: login.submit)
+        routes.public.post("/logout", use: login.logOut)
+        routes.public.get("/logout", use: login.refuseGetLogout)
+
+        routes.get("/dashboard", use: dashboard.show)
+    }
+
+    /// The Hummingbird application serving this app on `host:port`. The store
+    /// and the hashing pool close when it shuts down.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [StoreClosingService(store: store)],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}
+
+/// Closes the store once the server has stopped taking requests.
+struct StoreClosingService: Service {
+    let store: any Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}

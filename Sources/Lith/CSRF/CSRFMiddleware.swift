@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+
+/// Puts the CSRF token for this browser in `context.auth.csrfToken`, and
+/// refuses (403) any state-changing request that doesn't carry it or that the
+/// browser says came from another site. It also reads the form body, once, for
+/// the handler (`context.auth.form`).
+public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
+    let authentication: Authentication
+    let originCheck: OriginCheck
+
+    /// The form field every Lith form carries.
+    public static var fieldName: String { "csrf_token" }
+
+    public init(_ authentication: Authentication, originCheck: OriginCheck = OriginCheck()) {
+        self.authentication = authentication
+        self.originCheck = originCheck
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        var request = request
+        let csrf = authentication.csrf
+        var newGuestNonce: String?
+        if let session = context.auth.session {
+            context.auth.csrfToken = csrf.token(for: session)
+        } else {
+            let cookie = request.cookies[authentication.cookies.csrfName]?.value
+            let nonce = cookie.flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil } ?? {
+                let fresh = CSRFTokens.newGuestNonce()
+                newGuestNonce = fresh
+                return fresh
+            }()
+            context.auth.csrfToken = csrf.token(forGuestNonce: nonce)
+        }
+
+        if !request.method.isSafe {
+            guard originCheck.allows(request) else {
+                throw CSRFFailure(reason: "cross-origin request refused")
+            }
+            let form = try await Self.readForm(&request, limit: context.maxUploadSize)
+            context.auth.form = form
+            let presented = request.headers[.csrfToken] ?? form?[Self.fieldName] ?? ""
+            // A guest without a nonce cookie can't have a matching token: the
+            // nonce was minted just now.
+            guard newGuestNonce == nil, csrf.matches(presented, expected: context.auth.csrfToken) else {
+                throw CSRFFailure(reason: "missing or invalid CSRF token")
+            }
+        }
+
+        var response = try await next(request, context)
+        if let newGuestNonce, response.headers[.contentType]?.hasPrefix("text/html") == true,
+            !response.setsCookie(named: authentication.cookies.csrfName)
+        {
+            response.setCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
+        }
+        return response
+    }
+
+    /// The urlencoded form in the body, or `nil` for an empty body. Bodies of
+    /// other types are refused (415): no Lith endpoint takes them.
+    static func readForm(_ request: inout Request, limit: Int) async throws -> FormData? {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw HTTPError(.contentTooLarge, message: "The form is too large.")
+        }
+        let body = try await request.collectBody(upTo: limit)
+        guard body.readableBytes > 0 else { return nil }
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/x-www-form-urlencoded" else {
+            throw HTTPError(.unsupportedMediaType, message: "Send the form as application/x-www-form-urlencoded.")
+        }
+        do {
+            return try FormData(urlEncoded: body.readableBytesView)
+        } catch {
+            throw HTTPError(.badRequest, message: "The form could not be read.")
+        }
+    }
+}
+
+/// A request refused by the CSRF defences; answered with 403.
+public struct CSRFFailure: Error, HTTPResponseError, Sendable {
+    /// For the log, not the page.
+    public let reason: String
+
+    public var status: HTTPResponse.Status { .forbidden }
+
+    /// What the visitor is told: no detail an attacker could tune against.
+    public static let userMessage = "This form has expired or came from another site. Go back, reload the page and try again."
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try HTTPError(.forbidden, message: Self.userMessage)
+            .response(from: request, context: context)
+    }
+}
+
+extension HTTPRequest.Method {
+    /// RFC 9110 §9.2.1: methods that must not change state.
+    var isSafe: Bool { self == .get || self == .head || self == .options || self == .trace }
+}

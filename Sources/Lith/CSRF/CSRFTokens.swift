@@ -1,0 +1,43 @@
+import Crypto
+
+/// Makes and checks CSRF tokens. A token is an HMAC, under a key shared by
+/// every instance, of what binds it to one browser:
+///
+/// - signed in: the session token's digest, so the token is new at every
+///   login and dies with the session;
+/// - guest: a random nonce in the guest's own cookie, so showing a login form
+///   writes nothing to the database.
+///
+/// An attacker on another site can read neither the cookie nor the key, so
+/// can't produce the token a form must carry (OWASP: synchroniser token for
+/// sessions, signed double-submit cookie for guests).
+struct CSRFTokens: Sendable {
+    let key: SymmetricKey
+
+    func token(for session: SessionRecord) -> String {
+        sign("session:" + session.tokenDigest.hex)
+    }
+
+    func token(forGuestNonce nonce: String) -> String {
+        sign("guest:" + nonce)
+    }
+
+    /// Constant-time, so response timing doesn't leak how much of a guess was right.
+    func matches(_ presented: String, expected: String) -> Bool {
+        ConstantTime.equals(Array(presented.utf8), Array(expected.utf8))
+    }
+
+    private func sign(_ binding: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Array(binding.utf8), using: key).withUnsafeBytes { Base64URL.encode($0) }
+    }
+
+    /// A fresh guest nonce: 256 bits, base64url.
+    static func newGuestNonce() -> String {
+        Base64URL.encode(SecureRandom.bytes(32))
+    }
+
+    /// Whether a cookie value looks like a nonce Lith issued (43 base64url characters).
+    static func isWellFormedNonce(_ value: String) -> Bool {
+        value.utf8.count == 43 && Base64URL.decode(value)?.count == 32
+    }
+}

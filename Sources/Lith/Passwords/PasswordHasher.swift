@@ -1,0 +1,73 @@
+import Crypto
+import CryptoExtras
+import NIOCore
+import NIOPosix
+
+/// Hashes and verifies passwords with scrypt on a pool of its own threads.
+///
+/// The pool has one thread per permitted concurrent hash, so a storm of logins
+/// queues here instead of blocking the event loops that serve page views, and
+/// memory stays bounded at `maximumConcurrentHashes × parameters.memoryBytes`.
+public final class PasswordHasher: Sendable {
+    /// The cost new hashes get; older hashes are upgraded to it at login.
+    public let parameters: ScryptParameters
+    public let maximumConcurrentHashes: Int
+    private let pool: NIOThreadPool
+
+    public init(parameters: ScryptParameters = .owasp, maximumConcurrentHashes: Int = System.coreCount) {
+        self.parameters = parameters
+        self.maximumConcurrentHashes = max(1, maximumConcurrentHashes)
+        self.pool = NIOThreadPool(numberOfThreads: self.maximumConcurrentHashes)
+        self.pool.start()
+    }
+
+    deinit {
+        pool.shutdownGracefully { _ in }
+    }
+
+    /// A new hash with a fresh random salt and the current parameters.
+    public func hash(_ password: Password) async throws -> PasswordHash {
+        let parameters = self.parameters
+        let salt = SecureRandom.bytes(PasswordHash.saltLength)
+        let key = try await pool.runIfActive {
+            try Self.derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+        }
+        return PasswordHash(parameters: parameters, salt: salt, key: key)
+    }
+
+    /// Whether `password` produced `hash`, compared in constant time.
+    public func verify(_ password: Password, against hash: PasswordHash) async throws -> Bool {
+        let derived = try await pool.runIfActive {
+            try Self.derive(password.bytes, salt: hash.salt, parameters: hash.parameters, length: hash.key.count)
+        }
+        return ConstantTime.equals(derived, hash.key)
+    }
+
+    /// Spends what a real verification costs and throws the result away, so a
+    /// login for an unknown email takes as long as one with a wrong password
+    /// (Django's `authenticate` does the same against user enumeration).
+    public func verifyDummy(_ password: Password) async throws {
+        let parameters = self.parameters
+        let salt = SecureRandom.bytes(PasswordHash.saltLength)
+        _ = try await pool.runIfActive {
+            try Self.derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+        }
+    }
+
+    /// Whether a stored hash was made with other parameters than today's.
+    public func needsUpgrade(_ hash: PasswordHash) -> Bool {
+        hash.parameters != parameters
+    }
+
+    private static func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) throws -> [UInt8] {
+        let key = try KDF.Scrypt.deriveKey(
+            from: password,
+            salt: salt,
+            outputByteCount: length,
+            rounds: 1 << parameters.logN,
+            blockSize: parameters.r,
+            parallelism: parameters.p
+        )
+        return key.withUnsafeBytes { Array($0) }
+    }
+}

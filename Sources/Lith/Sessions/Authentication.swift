@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import Hummingbird
+
+/// The one web type that touches session cookies: it resumes sessions, logs
+/// users in and out, and knows where to send people. Handlers call ``logIn``
+/// and ``logOut``; they never set a session cookie themselves.
+public struct Authentication: Sendable {
+    public let store: any Store
+    public let policy: SessionPolicy
+    public let cookies: CookieSettings
+    /// Where guests are sent to sign in.
+    public let loginPath: String
+    /// Where signed-in users land by default.
+    public let homePath: String
+    let csrf: CSRFTokens
+    let clock: @Sendable () -> Date
+
+    /// The name the CSRF signing key is shared under in the store.
+    static let csrfKeyName = "csrf-hmac-sha256-v1"
+
+    /// Reads (or, on first start, creates) the signing key shared by every
+    /// instance on this store.
+    public static func make(
+        store: any Store, policy: SessionPolicy = SessionPolicy(), cookies: CookieSettings = CookieSettings(),
+        loginPath: String = "/login", homePath: String = "/dashboard", clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> Authentication {
+        let key = try await store.sharedSecret(named: csrfKeyName, candidate: SecureRandom.bytes(32))
+        return Authentication(
+            store: store, policy: policy, cookies: cookies, loginPath: loginPath, homePath: homePath,
+            csrf: CSRFTokens(key: SymmetricKey(data: key)), clock: clock)
+    }
+
+    // MARK: resuming
+
+    /// Who the request's session cookie belongs to. One indexed read; a write
+    /// only to refresh `last_seen_at` once per ``SessionPolicy/lastSeenResolution``
+    /// or to delete a session that has just expired.
+    func resume(_ request: Request) async throws -> AuthState {
+        var state = AuthState()
+        guard let value = request.cookies[cookies.sessionName]?.value else { return state }
+        guard let token = SessionToken(cookieValue: value) else {
+            state.sessionEnded = true  // garbage: a guest, and the cookie goes
+            return state
+        }
+        state.presentedToken = token
+        let digest = token.digest
+        guard let (session, user) = try await store.session(digest: digest) else {
+            state.sessionEnded = true
+            return state
+        }
+        let now = clock()
+        if session.hasExpired(at: now) {
+            try await store.deleteSession(digest: digest)
+            state.sessionEnded = true
+            state.sessionExpired = true
+            return state
+        }
+        if now.timeIntervalSince(session.lastSeenAt) >= policy.lastSeenResolution {
+            try await store.touchSession(digest: digest, lastSeenAt: now)
+        }
+        state.user = user
+        state.session = session
+        return state
+    }
+
+    // MARK: the verbs
+
+    /// Signs `user` in on this browser and redirects to `destination`.
+    ///
+    /// Always a brand-new token (ASVS 3.2.1: new session token on
+    /// authentication), and any session the browser had is deleted, so a token
+    /// planted before login (session fixation) is worthless afterwards. The
+    /// CSRF token changes with it: it is derived from the session.
+    public func logIn<Context: LithRequestContext>(
+        _ user: User, rememberMe: Bool, redirectTo destination: String, request: Request, context: Context
+    ) async throws -> Response {
+        if let previous = context.auth.presentedToken {
+            try await store.deleteSession(digest: previous.digest)
+        }
+        let token = SessionToken.generate()
+        let now = clock()
+        let lifetime = policy.lifetime(rememberMe: rememberMe)
+        try await store.insertSession(
+            SessionRecord(
+                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
+                expiresAt: now.addingTimeInterval(lifetime), idleTimeout: policy.idle(rememberMe: rememberMe),
+                rememberMe: rememberMe,
+                userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
+                ipAddress: context.clientAddress
+            ))
+        var response = Response.redirect(to: destination, type: .normal)
+        // Remembered sessions outlive the browser; others end when it closes.
+        response.setCookie(cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(lifetime) : nil))
+        // The guest CSRF token has done its job; the session now binds CSRF.
+        response.setCookie(cookies.expired(cookies.csrfName))
+        return response
+    }
+
+    /// Ends the browser's session on the server — the row is deleted, so the
+    /// old cookie replayed later is a guest — clears the cookie, and sends the
+    /// browser to the login page with a "logged out" message.
+    public func logOut<Context: LithRequestContext>(request: Request, context: Context) async throws -> Response {
+        if let token = context.auth.presentedToken {
+            try await store.deleteSession(digest: token.digest)
+        }
+        var response = Response.redirect(to: loginPath, type: .normal)
+        response.setCookie(cookies.expired(cookies.sessionName))
+        if context.auth.isSignedIn {
+            response.setCookie(cookies.cookie(cookies.flashName, value: Flash.loggedOut.rawValue))
+        }
+        return response
+    }
+
+    /// Ends every session of `user`, on every device.
+    public func logOutEverywhere(_ user: User) async throws {
+        try await store.deleteSessions(userID: user.id)
+    }
+
+    /// `/login?next=<path and query>`: the page to come back to after signing in.
+    public func loginRedirect(returningTo request: Request) -> Response {
+        var target = request.uri.path
+        if let query = request.uri.query, !query.isEmpty { target += "?" + query }
+        return Response.redirect(to: loginPath + "?next=" + target.percentEncodedForQuery(), type: .found)
+    }
+}
+
+extension String {
+    /// Percent-encodes everything but RFC 3986 unreserved characters and `/`.
+    func percentEncodedForQuery() -> String {
+        var output = ""
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                output.unicodeScalars.append("%")
+                output.unicodeScalars.append(hex[Int(byte >> 4)])
+                output.unicodeScalars.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+
+/// How Lith's cookies are named and flagged.
+public struct CookieSettings: Sendable {
+    /// For https deployments: `Secure` on every cookie and the `__Host-` prefix,
+    /// which browsers only accept from https, for `Path=/`, with no `Domain`, so
+    /// a sibling subdomain can't plant or overwrite the cookie.
+    public var secure: Bool
+
+    public init(secure: Bool = false) {
+        self.secure = secure
+    }
+
+    private var prefix: String { secure ? "__Host-" : "" }
+    public var sessionName: String { prefix + "lith_session" }
+    public var csrfName: String { prefix + "lith_csrf" }
+    public var flashName: String { prefix + "lith_flash" }
+
+    /// HttpOnly keeps scripts (and so XSS) away from the value; SameSite=Lax
+    /// keeps it off cross-site POSTs as one more wall against CSRF.
+    /// Without `maxAge` it is a browser-session cookie.
+    public func cookie(_ name: String, value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// A cookie that tells the browser to drop `name` now.
+    public func expired(_ name: String) -> Cookie {
+        // Both Max-Age and a past Expires: older clients only understand the latter.
+        Cookie(name: name, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}

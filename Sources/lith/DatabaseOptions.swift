@@ -1,0 +1,58 @@
+import ArgumentParser
+import Lith
+import Logging
+
+/// The options every command that touches the store shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "A file path or sqlite:// URL, or a postgres:// URL. (env: LITH_DATABASE_URL; default: lith.sqlite)")
+    var database: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. (env: LITH_LOG_LEVEL; default: info)")
+    var logLevel: String?
+
+    func location(_ environment: Environment) throws -> DatabaseLocation {
+        let value = database ?? environment["LITH_DATABASE_URL"] ?? "lith.sqlite"
+        do {
+            return try DatabaseLocation(value)
+        } catch {
+            throw CLIError("--database: \(error.description)")
+        }
+    }
+
+    func level(_ environment: Environment) throws -> Logger.Level {
+        guard let value = logLevel ?? environment["LITH_LOG_LEVEL"] else { return .info }
+        guard let level = Logger.Level(rawValue: value.lowercased()) else {
+            throw CLIError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(value)'")
+        }
+        return level
+    }
+
+    /// Runs `body` on the opened, migrated store and closes it afterwards,
+    /// whether `body` succeeded or not.
+    func withStore<T>(_ environment: Environment, _ body: (any Store) async throws -> T) async throws -> T {
+        let (store, _) = try await openStore(environment)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Opens and migrates the store, with a logger at the chosen level.
+    func openStore(_ environment: Environment) async throws -> (any Store, Logger) {
+        let location = try location(environment)
+        var logger = Logger(label: "lith")
+        logger.logLevel = try level(environment)
+        let store = try await StoreFactory.open(location, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return (store, logger)
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Lith
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Create, list and delete accounts.",
+        subcommands: [CreateUser.self, ListUsers.self, DeleteUser.self]
+    )
+}
+
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create an account.",
+        discussion: """
+            The password is never taken from the command line, where other users and shell history would see it. \
+            At a terminal it is asked for twice, without echo; otherwise the first line of standard input is used:
+              printf '%s\\n' "$PASSWORD" | lith user create --email ada@example.com
+            """
+    )
+
+    @Option(help: "The account's email address.") var email: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var hashing: HashingOptions
+
+    func run() async throws {
+        let console = ConsoleContext.current
+        let password = try readPassword(console)
+        let environment = Environment.process
+        let hasher = PasswordHasher(parameters: try hashing.scrypt(environment), maximumConcurrentHashes: 1)
+        let user = try await database.withStore(environment) { store in
+            do {
+                return try await Accounts(store: store, hasher: hasher).register(email: email, password: password, confirmation: password)
+            } catch let errors as FieldErrors {
+                let messages = AccountField.allCases.compactMap { field in errors[field].map { "\(field.rawValue): \($0)" } }
+                throw CLIError(messages.joined(separator: " "))
+            }
+        }
+        console.write("Created account \(user.id) for \(user.email).\n")
+    }
+
+    private func readPassword(_ console: any Console) throws -> String {
+        if let first = console.readSecret(prompt: "Password for \(email): ") {
+            guard console.readSecret(prompt: "Repeat the password: ") == first else {
+                throw CLIError("the passwords don't match")
+            }
+            return first
+        }
+        guard let line = console.readLine(), !line.isEmpty else {
+            throw CLIError("no password given: type it at the prompt or pipe it on standard input")
+        }
+        return line
+    }
+}
+
+struct ListUsers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List every account, oldest first.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let console = ConsoleContext.current
+        let users = try await database.withStore(Environment.process) { try await $0.users() }
+        guard !users.isEmpty else {
+            console.write("No accounts yet.\n")
+            return
+        }
+        for user in users {
+            console.write("\(user.id)\t\(user.email)\t\(user.createdAt.formatted(.iso8601))\n")
+        }
+    }
+}
+
+struct DeleteUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete an account and end all of its sessions.")
+
+    @Option(help: "The account's email address.") var email: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
+        let existed = try await database.withStore(Environment.process) { try await $0.deleteUser(email: address) }
+        guard existed else { throw CLIError("no account with email \(address)") }
+        ConsoleContext.current.write("Deleted \(address) and ended its sessions.\n")
+    }
+}
