@@ -78,23 +78,34 @@ public struct Authentication: Sendable {
         if let previous = context.auth.presentedToken {
             try await store.deleteSession(digest: previous.digest)
         }
-        let token = SessionToken.generate()
-        let now = clock()
-        let lifetime = policy.lifetime(rememberMe: rememberMe)
-        try await store.insertSession(
-            SessionRecord(
-                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
-                expiresAt: now.addingTimeInterval(lifetime), idleTimeout: policy.idle(rememberMe: rememberMe),
-                rememberMe: rememberMe,
-                userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
-                ipAddress: context.clientAddress
-            ))
+        let token = try await startSession(
+            for: user, rememberMe: rememberMe,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, ipAddress: context.clientAddress)
         var response = Response.redirect(to: destination, type: .normal)
-        // Remembered sessions outlive the browser; others end when it closes.
-        response.setCookie(cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(lifetime) : nil))
+        response.setCookie(sessionCookie(token, rememberMe: rememberMe))
         // The guest CSRF token has done its job; the session now binds CSRF.
         response.setCookie(cookies.expired(cookies.csrfName))
         return response
+    }
+
+    /// Stores a new session for `user` and returns its token: the part of
+    /// ``logIn`` that doesn't need a request (tests use it to sign in without
+    /// the form).
+    public func startSession(for user: User, rememberMe: Bool, userAgent: String? = nil, ipAddress: String? = nil) async throws -> SessionToken {
+        let token = SessionToken.generate()
+        let now = clock()
+        try await store.insertSession(
+            SessionRecord(
+                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
+                expiresAt: now.addingTimeInterval(policy.lifetime(rememberMe: rememberMe)),
+                idleTimeout: policy.idle(rememberMe: rememberMe), rememberMe: rememberMe,
+                userAgent: userAgent, ipAddress: ipAddress))
+        return token
+    }
+
+    /// Remembered sessions outlive the browser; others end when it closes.
+    public func sessionCookie(_ token: SessionToken, rememberMe: Bool) -> Cookie {
+        cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(policy.rememberMeLifetime) : nil)
     }
 
     /// Ends the browser's session on the server — the row is deleted, so the

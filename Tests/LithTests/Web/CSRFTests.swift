@@ -1,0 +1,109 @@
+import HTTPTypes
+import HummingbirdTesting
+import Lith
+import LithTesting
+import Testing
+
+/// Every POST needs the browser's CSRF token and a same-origin source; a guest's
+/// token costs the database nothing.
+@Suite("CSRF")
+struct CSRFTests {
+    @Test(arguments: ["/signup", "/login", "/logout"])
+    func aPostWithoutTheTokenIsRefusedAndChangesNothing(path: String) async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            let browser = TestBrowser(client)
+            _ = try await browser.get("/login")  // holds a guest cookie, but sends no token
+            let response = try await browser.post(
+                path, fields: ["email": "bob@example.com", "password": TestApp.password, "password_confirmation": TestApp.password])
+            #expect(response.status == .forbidden)
+            #expect(response.setCookie(named: "lith_session") == nil)
+            #expect(try await app.store.users().count == 1)
+            #expect(try await app.store.sessionCount() == 0)
+        }
+    }
+
+    @Test func aTokenFromAnotherBrowserIsRefused() async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            // given the attacker's own valid token
+            let attacker = TestBrowser(client)
+            let attackersToken = try #require(try await attacker.get("/login").csrfToken(forFormWithAction: "/login"))
+            // when the victim's browser is made to post it (login CSRF)
+            let victim = TestBrowser(client)
+            _ = try await victim.get("/login")
+            let response = try await victim.post(
+                "/login", fields: ["csrf_token": attackersToken, "email": "ada@example.com", "password": TestApp.password])
+            #expect(response.status == .forbidden)
+        }
+    }
+
+    @Test func aGuestWithoutTheCSRFCookieCannotPost() async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            let browser = TestBrowser(client)
+            let token = try #require(try await browser.get("/login").csrfToken(forFormWithAction: "/login"))
+            await browser.setCookie("lith_csrf", nil)
+            let response = try await browser.post("/login", fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password])
+            #expect(response.status == .forbidden)
+        }
+    }
+
+    @Test func aForeignOriginIsRefusedEvenWithAValidToken() async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            let browser = TestBrowser(client)
+            let token = try #require(try await browser.get("/login").csrfToken(forFormWithAction: "/login"))
+            let response = try await browser.post(
+                "/login", fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password],
+                headers: [.origin: "https://evil.example"])
+            #expect(response.status == .forbidden)
+            #expect(try await app.store.sessionCount() == 0)
+        }
+    }
+
+    @Test(arguments: ["cross-site", "same-site"])
+    func aCrossSiteFetchIsRefused(site: String) async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            let browser = TestBrowser(client)
+            let token = try #require(try await browser.get("/login").csrfToken(forFormWithAction: "/login"))
+            let response = try await browser.post(
+                "/login", fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password],
+                headers: [HTTPField.Name("Sec-Fetch-Site")!: site])
+            #expect(response.status == .forbidden)
+        }
+    }
+
+    @Test func aSameOriginPostWithTheTokenIsAccepted() async throws {
+        try await TestApp.run { app, client in
+            try await app.user("ada@example.com")
+            let browser = TestBrowser(client)
+            let token = try #require(try await browser.get("/login").csrfToken(forFormWithAction: "/login"))
+            let response = try await browser.post(
+                "/login", fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password],
+                headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
+            #expect(response.location == "/dashboard")
+        }
+    }
+
+    @Test func aGuestViewingFormsWritesNothingToTheDatabase() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            for path in ["/", "/login", "/signup", "/login", "/dashboard"] { _ = try await browser.get(path) }
+            #expect(try await app.store.sessionCount() == 0)
+            #expect(try await app.store.users().isEmpty)
+            #expect(await browser.cookie("lith_csrf") != nil)
+        }
+    }
+
+    @Test func theGuestTokenIsStableAcrossPagesOfOneBrowser() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            let first = try await browser.get("/login").csrfToken(forFormWithAction: "/login")
+            let second = try await browser.get("/signup").csrfToken(forFormWithAction: "/signup")
+            #expect(first != nil)
+            #expect(first == second)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import HTTPTypes
+import HummingbirdTesting
+import Lith
+import LithTesting
+import Testing
+
+/// The whole flow over a real TCP socket (Hummingbird's live test mode), as a
+/// browser would drive it.
+@Suite("Over a real socket")
+struct LiveServerTests {
+    @Test func signUpVisitTheDashboardLogOutAndLogInAgainOverTCP() async throws {
+        try await TestApp.run(.live) { app, client in
+            #expect(client.port != nil)
+            let browser = TestBrowser(client)
+            let signup = try await browser.signUp(email: "ada@example.com", password: TestApp.password)
+            #expect(signup.location == "/dashboard")
+            #expect(try await browser.get("/dashboard").body.contains("Hello, ada@example.com!"))
+            let logout = try await browser.logOut()
+            #expect(try await browser.follow(logout).body.contains("You have been logged out"))
+            #expect(try await browser.get("/dashboard").location == "/login?next=/dashboard")
+            let login = try await browser.logIn(email: "ada@example.com", password: TestApp.password, next: "/dashboard")
+            #expect(login.location == "/dashboard")
+            #expect(try await browser.get("/dashboard").status == .ok)
+        }
+    }
+
+    @Test func theStylesheetIsServedAndCacheable() async throws {
+        try await TestApp.run(.live) { app, client in
+            let css = try await TestBrowser(client).get("/assets/style.css")
+            #expect(css.status == .ok)
+            #expect(css.headers[.contentType]?.hasPrefix("text/css") == true)
+            #expect(css.headers[.cacheControl]?.contains("max-age") == true)
+        }
+    }
+}
