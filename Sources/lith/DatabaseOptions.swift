@@ -7,6 +7,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "A file path or sqlite:// URL, or a postgres:// URL. (env: LITH_DATABASE_URL; default: lith.sqlite)")
     var database: String?
 
+    @Option(name: .long, help: "Most connections to PostgreSQL per process. (env: LITH_DATABASE_POOL_SIZE; default: 10)")
+    var databasePoolSize: Int?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical. (env: LITH_LOG_LEVEL; default: info)")
     var logLevel: String?
 
@@ -25,6 +28,12 @@ struct DatabaseOptions: ParsableArguments {
             throw CLIError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(value)'")
         }
         return level
+    }
+
+    func poolSize(_ environment: Environment) throws -> Int {
+        let size = try databasePoolSize ?? environment.int("LITH_DATABASE_POOL_SIZE") ?? 10
+        guard (1...1000).contains(size) else { throw CLIError("--database-pool-size must be between 1 and 1000, got \(size)") }
+        return size
     }
 
     /// Runs `body` on the opened, migrated store and closes it afterwards,
@@ -46,7 +55,7 @@ struct DatabaseOptions: ParsableArguments {
         let location = try location(environment)
         var logger = Logger(label: "lith")
         logger.logLevel = try level(environment)
-        let store = try await StoreFactory.open(location, logger: logger)
+        let store = try await StoreFactory.open(location, poolSize: try poolSize(environment), logger: logger)
         do {
             try await store.migrate()
         } catch {

@@ -22,6 +22,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Session idle timeout. (env: LITH_SESSION_IDLE; default: 30m)") var sessionIdle: String?
     @Option(help: "\"Remember me\" session lifetime. (env: LITH_REMEMBER_LIFETIME; default: 30d)") var rememberLifetime: String?
     @Option(help: "\"Remember me\" idle timeout. (env: LITH_REMEMBER_IDLE; default: 7d)") var rememberIdle: String?
+    @Option(help: "How often to delete expired sessions. (env: LITH_PURGE_INTERVAL; default: 10m)") var purgeInterval: String?
     @Option(help: "An origin to accept on POSTs besides the request's Host, e.g. https://example.com; repeatable. (env: LITH_TRUSTED_ORIGINS, comma-separated)")
     var trustedOrigin: [String] = []
 
@@ -33,6 +34,7 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.database = try database.location(environment)
         configuration.logLevel = try database.level(environment)
+        configuration.databasePoolSize = try database.poolSize(environment)
         configuration.secureCookies = try secureCookies || (environment.bool("LITH_SECURE_COOKIES") ?? false)
         configuration.scrypt = try hashing.scrypt(environment)
         if let concurrency = try hashConcurrency ?? environment.int("LITH_HASH_CONCURRENCY") {
@@ -48,6 +50,7 @@ struct Serve: AsyncParsableCommand {
         sessions.rememberMeLifetime = try duration(rememberLifetime, "--remember-lifetime", "LITH_REMEMBER_LIFETIME") ?? sessions.rememberMeLifetime
         sessions.rememberMeIdleTimeout = try duration(rememberIdle, "--remember-idle", "LITH_REMEMBER_IDLE") ?? sessions.rememberMeIdleTimeout
         configuration.sessions = sessions
+        configuration.sessionPurgeInterval = try duration(purgeInterval, "--purge-interval", "LITH_PURGE_INTERVAL") ?? configuration.sessionPurgeInterval
         let origins = trustedOrigin + (environment["LITH_TRUSTED_ORIGINS"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         for origin in origins where OriginCheck.hostAndPort(ofOrigin: origin.lowercased()) == nil {
             throw CLIError("--trusted-origin must look like https://example.com, got '\(origin)'")
@@ -66,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "lith")
         logger.logLevel = configuration.logLevel
-        let store = try await StoreFactory.open(configuration.database, logger: logger)
+        let store = try await StoreFactory.open(configuration.database, poolSize: configuration.databasePoolSize, logger: logger)
         try await store.migrate()
         let app = try await LithApp.build(configuration: configuration, store: store, logger: logger)
         let console = ConsoleContext.current

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Logging
 
@@ -7,6 +8,8 @@ public struct AppConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     public var database: DatabaseLocation = .sqlite(path: "lith.sqlite")
+    /// Connections each instance keeps to PostgreSQL, at most.
+    public var databasePoolSize: Int = 10
     /// Serving behind https: `Secure` + `__Host-` cookies and HSTS.
     public var secureCookies: Bool = false
     public var sessions = SessionPolicy()
@@ -19,6 +22,8 @@ public struct AppConfiguration: Sendable {
     /// that rewrite Host.
     public var trustedOrigins: Set<String> = []
     public var logLevel: Logger.Level = .info
+    /// How often each instance deletes expired sessions.
+    public var sessionPurgeInterval: TimeInterval = 600
 
     public init() {}
 }

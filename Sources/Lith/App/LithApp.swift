@@ -14,6 +14,7 @@ public struct LithApp {
     public let hasher: PasswordHasher
     public let router: Router<AppRequestContext>
     let logger: Logger
+    let clock: @Sendable () -> Date
 
     /// Builds the app on `store`, which must already be migrated.
     public static func build(
@@ -29,7 +30,7 @@ public struct LithApp {
         addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration)
         return LithApp(
             configuration: configuration, store: store, accounts: accounts, authentication: authentication, hasher: hasher,
-            router: router, logger: logger)
+            router: router, logger: logger, clock: clock)
     }
 
     private static func addRoutes(
@@ -73,7 +74,10 @@ public struct LithApp {
         Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [StoreClosingService(store: store)],
+            services: [
+                StoreClosingService(store: store),
+                SessionPurgeService(store: store, interval: configuration.sessionPurgeInterval, clock: clock, logger: logger),
+            ],
             onServerRunning: onServerRunning,
             logger: logger
         )
