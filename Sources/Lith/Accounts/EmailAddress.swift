@@ -1,3 +1,5 @@
+import Foundation
+
 /// An email address as Lith stores and compares it: trimmed and lower-cased once,
 /// here, so two spellings of one address can never become two accounts.
 public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -24,14 +26,15 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     public init(_ raw: String) throws(Problem) {
-        let trimmed = raw.trimmingWhitespace()
+        // NFC first: "é" typed as one character or as "e" + accent is one address.
+        let trimmed = raw.trimmingWhitespace().precomposedStringWithCanonicalMapping
         guard !trimmed.isEmpty else { throw .missing }
         guard trimmed.utf8.count <= Self.maximumLength else { throw .tooLong }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
         else { throw .invalidCharacters }
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
-            !local.isEmpty, Self.isPlausibleDomain(domain)
+            Self.isPlausibleLocalPart(local), Self.isPlausibleDomain(domain)
         else { throw .malformed }
         self.value = trimmed.lowercased()
     }
@@ -41,11 +44,23 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
         self.value = stored
     }
 
-    /// A dot-separated host name with no empty labels: `example.com`, not
-    /// `example`, `.com` or `example..com`.
+    /// RFC 5322's dot-atom: dots only between characters (`a.b`, not `.a`,
+    /// `a.` or `a..b`). Quoted local parts are legal but no real provider hands them out.
+    private static func isPlausibleLocalPart(_ local: Substring) -> Bool {
+        !local.isEmpty && local.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
+            && !local.contains(where: { "\"(),:;<>[\\]".contains($0) })
+    }
+
+    /// A dot-separated host name: at least two labels of letters, digits and
+    /// inner hyphens (`example.com`, not `example`, `.com`, `a..com`,
+    /// `-x.com` or `[127.0.0.1]`). Non-ASCII letters are allowed (IDNs).
     private static func isPlausibleDomain(_ domain: Substring) -> Bool {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+        return labels.count >= 2
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+            }
     }
 
     public var description: String { value }

@@ -37,3 +37,11 @@ public struct Pages: Sendable {
         )
     }
 }
+
+extension String {
+    /// What a form may echo back of a rejected value: control characters
+    /// (NUL among them) would show as something the person never typed.
+    var withoutControlCharacters: String {
+        String(String.UnicodeScalarView(unicodeScalars.filter { $0.properties.generalCategory != .control }))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Puts the CSRF token for this browser in `context.auth.csrfToken`, and
 /// refuses (403) any state-changing request that doesn't carry it or that the
@@ -63,7 +64,15 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw HTTPError(.contentTooLarge, message: "The form is too large.")
         }
-        let body = try await request.collectBody(upTo: limit)
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError {
+            throw error  // 413
+        } catch {
+            // The client stopped sending before Content-Length was reached.
+            throw HTTPError(.badRequest, message: "The form arrived incomplete.")
+        }
         guard body.readableBytes > 0 else { return nil }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/x-www-form-urlencoded" else {

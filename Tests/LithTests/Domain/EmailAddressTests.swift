@@ -1,3 +1,4 @@
+import Foundation
 @testable import Lith
 import Testing
 
@@ -11,10 +12,22 @@ struct EmailAddressTests {
         #expect(try EmailAddress("ADA@example.com") == EmailAddress("ada@EXAMPLE.com"))
     }
 
+    @Test func composedAndDecomposedAccentsAreOneAddress() throws {
+        #expect(try EmailAddress("jos\u{E9}@example.com") == EmailAddress("jose\u{301}@example.com"))
+        #expect(try EmailAddress("\u{DC}ber@example.com") == EmailAddress("\u{FC}ber@example.com"))
+    }
+
+    @Test(arguments: ["a.b@example.com", "first+tag@sub.example.co.uk", "x@b.io", "jos\u{E9}@b\u{FC}cher.example", "o'neil@example.com"])
+    func ordinaryAddressesAreAccepted(raw: String) throws {
+        #expect(try EmailAddress(raw).value == raw.lowercased().precomposedStringWithCanonicalMapping)
+    }
+
     @Test(arguments: [
         ("", EmailAddress.Problem.missing), ("   ", .missing), ("plain", .malformed), ("a@", .malformed), ("@b.io", .malformed),
         ("a@b", .malformed), ("a@b..io", .malformed), ("a@@b.io", .malformed), ("a b@c.io", .invalidCharacters),
         ("a\u{0}@c.io", .invalidCharacters), ("a\u{7}@c.io", .invalidCharacters), ("a\u{200B}@c.io", .invalidCharacters),
+        ("a..b@example.com", .malformed), (".a@example.com", .malformed), ("a.@example.com", .malformed), ("a@-example.com", .malformed),
+        ("a@example-.com", .malformed), ("a@[127.0.0.1]", .malformed), ("a<b>@example.com", .malformed), ("a@exa_mple.com", .malformed),
     ])
     func badAddressesAreRefusedWithAReason(raw: String, problem: EmailAddress.Problem) {
         #expect(throws: problem) { try EmailAddress(raw) }

@@ -5,6 +5,19 @@ import Testing
 /// What every store must do, run against each one.
 @Suite("Store conformance")
 struct StoreConformanceTests {
+    /// Says loudly, as a skipped test, when PostgreSQL isn't being tested.
+    @Test(
+        "PostgreSQL store is reachable",
+        .enabled(
+            if: PostgresTestDatabase.url != nil || PostgresTestDatabase.isCI,
+            "LITH_TEST_POSTGRES_URL is not set: the PostgreSQL store tests are skipped (scripts/postgres.sh start prints a URL)"))
+    func postgresStoreIsReachable() async throws {
+        try await StoreKind.postgres.with { store in
+            let sessions = try await store.sessionCount()
+            #expect(sessions == 0)
+        }
+    }
+
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let hash = try! PasswordHash(encoded: "$scrypt$ln=4,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 

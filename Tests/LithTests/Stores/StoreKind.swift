@@ -1,13 +1,20 @@
 import Foundation
 import Lith
+import Logging
+import PostgresNIO
 
-/// The stores every conformance test runs against.
+/// The stores every conformance test runs against: SQLite always, PostgreSQL
+/// when `LITH_TEST_POSTGRES_URL` names a server (and always under CI, where a
+/// missing URL is a failure, not a skip).
 enum StoreKind: String, CustomStringConvertible, CaseIterable, Sendable {
     case sqlite
+    case postgres
 
     var description: String { rawValue }
 
-    static var available: [StoreKind] { allCases }
+    static var available: [StoreKind] {
+        PostgresTestDatabase.url != nil || PostgresTestDatabase.isCI ? [.sqlite, .postgres] : [.sqlite]
+    }
 
     /// A fresh, migrated, empty store and a way to throw it away.
     func make() async throws -> (any Store, @Sendable () async -> Void) {
@@ -17,11 +24,11 @@ enum StoreKind: String, CustomStringConvertible, CaseIterable, Sendable {
             let store = try await SQLiteStore.open(path: database.path)
             try await store.migrate()
             return (store, { try? await store.close(); database.remove() })
+        case .postgres:
+            return try await PostgresTestDatabase.freshStore()
         }
     }
-}
 
-extension StoreKind {
     /// Runs `body` with a fresh store of this kind.
     func with(_ body: (any Store) async throws -> Void) async throws {
         let (store, dispose) = try await make()
@@ -33,4 +40,53 @@ extension StoreKind {
             throw error
         }
     }
+}
+
+/// A PostgreSQL server for tests: every test gets a schema of its own, so
+/// tests run in parallel without seeing each other's rows.
+enum PostgresTestDatabase {
+    static var url: String? {
+        ProcessInfo.processInfo.environment["LITH_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String { "CI=true but LITH_TEST_POSTGRES_URL is not set: the PostgreSQL tests must run under CI" }
+    }
+
+    static func freshStore() async throws -> (any Store, @Sendable () async -> Void) {
+        guard let url else { throw NotConfigured() }
+        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await admin(url, "CREATE SCHEMA \(schema)")
+        let store = try await PostgresStore.open(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)", poolSize: 4)
+        try await store.migrate()
+        return (store, {
+            try? await store.close()
+            try? await admin(url, "DROP SCHEMA \(schema) CASCADE")
+        })
+    }
+
+    /// Runs one statement on its own connection.
+    private static func admin(_ url: String, _ sql: String) async throws {
+        let components = try require(URLComponents(string: url))
+        let configuration = PostgresConnection.Configuration(
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+            username: components.user ?? "postgres", password: components.password,
+            database: String(components.path.dropFirst()), tls: .disable)
+        let logger = Logger(label: "lith-test-admin")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+private func require<T>(_ value: T?) throws -> T {
+    guard let value else { throw PostgresTestDatabase.NotConfigured() }
+    return value
 }

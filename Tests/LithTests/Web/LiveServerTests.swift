@@ -24,6 +24,21 @@ struct LiveServerTests {
         }
     }
 
+    @Test func aBodyShorterThanItsContentLengthIsA400NotA500() async throws {
+        try await TestApp.run(.live) { app, client in
+            let port = try #require(client.port)
+            let browser = TestBrowser(client)
+            let page = try await browser.get("/login")
+            let token = try #require(page.csrfToken(forFormWithAction: "/login"))
+            let nonce = try #require(await browser.cookie("lith_csrf"))
+            let request = "POST /login HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nCookie: lith_csrf=\(nonce)\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\nConnection: close\r\n\r\ncsrf_token=\(token)&em"
+            let response = try RawSocket.exchange(port: port, sending: request)
+            #expect(!response.hasPrefix("HTTP/1.1 500"))
+            #expect(response.isEmpty || response.hasPrefix("HTTP/1.1 400"))
+        }
+    }
+
     @Test func theStylesheetIsServedAndCacheable() async throws {
         try await TestApp.run(.live) { app, client in
             let css = try await TestBrowser(client).get("/assets/style.css")

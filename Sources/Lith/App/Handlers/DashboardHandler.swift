@@ -13,10 +13,28 @@ struct DashboardHandler: Sendable {
             "dashboard", title: "Dashboard", auth: context.auth,
             [
                 "email": user.email.value,
-                "signed_in_at": session.createdAt.formatted(.iso8601),
-                "session_kind": session.rememberMe
-                    ? "after 30 days, or a week without a visit (remembered on this device)"
-                    : "when you log out, close the browser, or after a while without a visit",
+                "signed_in_at": Self.utc(session.createdAt),
+                "signed_in_at_iso": session.createdAt.formatted(.iso8601),
+                "session_end": "after \(Self.span(session.idleTimeout)) without activity, and at the latest at \(Self.utc(session.expiresAt))"
+                    + (session.rememberMe ? " (remembered on this device)" : ""),
             ])
+    }
+
+    /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
+    static func utc(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)) UTC"
+    }
+
+    /// `30 minutes`, `12 hours`, `7 days`.
+    static func span(_ interval: TimeInterval) -> String {
+        let minutes = Int(interval / 60)
+        func plural(_ count: Int, _ unit: String) -> String { "\(count) \(unit)\(count == 1 ? "" : "s")" }
+        if minutes < 120 { return plural(max(1, minutes), "minute") }
+        if minutes < 48 * 60 { return plural(minutes / 60, "hour") }
+        return plural(minutes / (24 * 60), "day")
     }
 }

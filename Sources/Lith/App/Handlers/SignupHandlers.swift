@@ -27,7 +27,7 @@ struct SignupHandlers: Sendable {
     }
 
     private func page(status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", errors: FieldErrors = FieldErrors()) -> Response {
-        var model: [String: Any] = ["email": email, "minimum_password_length": passwordPolicy.minimumLength]
+        var model: [String: Any] = ["email": email.withoutControlCharacters, "minimum_password_length": passwordPolicy.minimumLength]
         for (field, message) in errors.messages { model["\(field.rawValue)_error"] = message }
         return pages.render("signup", title: "Sign up", status: status, auth: context.auth, model)
     }

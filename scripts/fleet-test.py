@@ -1,0 +1,752 @@
+#!/usr/bin/env python3
+"""Fleet test: two `lith serve` instances on one PostgreSQL database behind an
+nginx round-robin upstream, checked the way an operator would break them.
+
+Usually run through scripts/fleet-test.sh, which starts PostgreSQL, creates a
+fresh database and passes its URL here:
+
+    python3 scripts/fleet-test.py --database postgres://... [--lith .build/debug/lith]
+
+Every check prints PASS or FAIL with a reason; the last line is
+`N passed, M failed`, and the exit status is non-zero if any check failed.
+
+Environment: LITH_BIN (the binary, default .build/debug/lith), FLEET_PIDFILE
+(every process started here is appended to it, so a wrapper can clean up even
+if this script is killed), FLEET_KEEP_DIR=1 (keep the temp dir with the logs),
+and LITH_PG_DIR / LITH_PG_PORT, passed through to scripts/postgres.sh for the
+outage check.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+POSTGRES_SH = os.path.join(HERE, "postgres.sh")
+SCRYPT = "ln=10,r=8,p=1"
+PASSWORD = "fleet test password 1"
+CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
+SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
+PURGE_FAILED = "session purge failed"
+
+
+# MARK: output
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, ok, reason):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
+        return ok
+
+
+def info(message):
+    print(f"      {message}", flush=True)
+
+
+# MARK: processes
+
+
+class Processes:
+    """Every child process, so that all of them are stopped on the way out."""
+
+    def __init__(self, pidfile):
+        self.children = []
+        self.pidfile = pidfile
+        self.lock = threading.Lock()
+
+    def spawn(self, args, log_path, **kwargs):
+        log = open(log_path, "ab")
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        log.close()
+        with self.lock:
+            self.children.append(process)
+            if self.pidfile:
+                with open(self.pidfile, "a") as f:
+                    f.write(f"{process.pid}\n")
+        return process
+
+    def stop_all(self):
+        with self.lock:
+            children = list(self.children)
+        for process in children:
+            if process.poll() is None:
+                try:
+                    process.terminate()
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for process in children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.pidfile:
+            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
+
+
+def free_ports(count):
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class Instance:
+    """One `lith serve` on a fixed port; its log files, one per start."""
+
+    def __init__(self, name, port, fleet):
+        self.name = name
+        self.port = port
+        self.fleet = fleet
+        self.process = None
+        self.logs = []
+        self.base = f"http://127.0.0.1:{port}"
+
+    def start(self):
+        log = os.path.join(self.fleet.dir, f"lith-{self.name}-{len(self.logs) + 1}.log")
+        self.logs.append(log)
+        args = [
+            self.fleet.lith, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "--database", self.fleet.database, "--scrypt", SCRYPT, "--purge-interval", "1s",
+            "--database-pool-size", "8",
+        ]
+        self.process = self.fleet.processes.spawn(args, log)
+        return self
+
+    def wait_serving(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False, f"exited with status {self.process.returncode}: {tail(self.logs[-1])}"
+            match = SERVING_RE.search(read(self.logs[-1]))
+            if match:
+                if int(match.group(1)) != self.port:
+                    return False, f"serving on port {match.group(1)}, not {self.port}"
+                try:
+                    r = client().get(self.base + "/healthz", timeout=5)
+                    if r.status_code == 200 and r.text.strip() == "ok":
+                        return True, "serving, /healthz ok"
+                    return False, f"/healthz answered {r.status_code} {r.text[:80]!r}"
+                except requests.RequestException as error:
+                    return False, f"/healthz failed: {error}"
+            time.sleep(0.1)
+        return False, f"no 'Lith is serving' line within {timeout} s: {tail(self.logs[-1])}"
+
+
+def read(path, limit=None):
+    try:
+        with open(path, "rb") as f:
+            data = f.read() if limit is None else f.read(limit)
+        return data.decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def tail(path, lines=5):
+    return " | ".join(read(path).strip().splitlines()[-lines:])
+
+
+# MARK: HTTP
+
+
+def client():
+    """A requests session that ignores proxy settings from the environment."""
+    s = requests.Session()
+    s.trust_env = False
+    return s
+
+
+def csrf_token(html):
+    match = CSRF_RE.search(html)
+    if not match:
+        raise AssertionError("no csrf_token input in the page")
+    return match.group(1)
+
+
+def sign_up(base, email, session=None):
+    """GET /signup then POST it on `base`. Returns (POST response, lith_session value or None)."""
+    s = session or client()
+    page = s.get(base + "/signup", timeout=10)
+    if page.status_code != 200:
+        raise AssertionError(f"GET /signup answered {page.status_code}")
+    response = s.post(
+        base + "/signup",
+        data={"email": email, "password": PASSWORD, "password_confirmation": PASSWORD, "csrf_token": csrf_token(page.text)},
+        headers={"Origin": base}, allow_redirects=False, timeout=15)
+    return response, response.cookies.get("lith_session")
+
+
+def dashboard(base, token, session=None, timeout=10):
+    s = session or client()
+    return s.get(base + "/dashboard", headers={"Cookie": f"lith_session={token}"}, allow_redirects=False, timeout=timeout)
+
+
+def says_hello(response, email):
+    return response.status_code == 200 and f"Hello, {email}!" in response.text
+
+
+def is_login_redirect(response):
+    return response.status_code in (302, 303) and response.headers.get("Location", "").startswith("/login")
+
+
+def describe(response):
+    location = response.headers.get("Location")
+    return f"{response.status_code}" + (f" → {location}" if location else "")
+
+
+class User:
+    def __init__(self, email, token):
+        self.email = email
+        self.token = token
+
+
+# MARK: the fleet
+
+
+class Fleet:
+    def __init__(self, lith, database, directory, processes):
+        self.lith = lith
+        self.database = database
+        self.dir = directory
+        self.processes = processes
+        port_a, port_b, port_nginx = free_ports(3)
+        self.a = Instance("a", port_a, self)
+        self.b = Instance("b", port_b, self)
+        self.nginx_port = port_nginx
+        self.nginx = f"http://127.0.0.1:{port_nginx}"
+        self.nginx_process = None
+
+    def psql(self, sql):
+        result = subprocess.run(
+            ["psql", self.database, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            raise AssertionError(f"psql failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def start_nginx(self):
+        prefix = os.path.join(self.dir, "nginx")
+        for sub in ("logs", "temp"):
+            os.makedirs(os.path.join(prefix, sub), exist_ok=True)
+        config = os.path.join(prefix, "nginx.conf")
+        with open(config, "w") as f:
+            f.write(NGINX_CONF.format(prefix=prefix, a=self.a.port, b=self.b.port, port=self.nginx_port))
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        test = subprocess.run([nginx, "-t", "-p", prefix, "-e", os.path.join(prefix, "logs", "error.log"), "-c", config],
+                              capture_output=True, text=True)
+        if test.returncode != 0:
+            return False, f"nginx -t failed: {test.stderr.strip()}"
+        self.nginx_process = self.processes.spawn(
+            [nginx, "-p", prefix, "-e", os.path.join(prefix, "logs", "error.log"), "-c", config],
+            os.path.join(prefix, "logs", "stdout.log"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.nginx_process.poll() is not None:
+                return False, f"nginx exited: {tail(os.path.join(prefix, 'logs', 'error.log'))}"
+            try:
+                if client().get(self.nginx + "/healthz", timeout=5).status_code == 200:
+                    return True, "nginx up"
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return False, "nginx did not answer /healthz within 10 s"
+
+
+# nginx in front of the two instances, as docs/nginx/lith.conf but in a temp
+# prefix, without TLS, with short failure timeouts so a stopped instance is
+# skipped at once, and X-Upstream to see who answered.
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log {prefix}/logs/access.log;
+    client_body_temp_path {prefix}/temp/client_body;
+    proxy_temp_path {prefix}/temp/proxy;
+    fastcgi_temp_path {prefix}/temp/fastcgi;
+    uwsgi_temp_path {prefix}/temp/uwsgi;
+    scgi_temp_path {prefix}/temp/scgi;
+
+    upstream lith {{
+        server 127.0.0.1:{a} max_fails=1 fail_timeout=2s;
+        server 127.0.0.1:{b} max_fails=1 fail_timeout=2s;
+        keepalive 16;
+    }}
+
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://lith;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_connect_timeout 2s;
+            proxy_send_timeout 15s;
+            proxy_read_timeout 15s;
+            # A GET that fails to connect, or whose connection is closed before
+            # a response, goes to the other instance. POSTs are not retried
+            # (no non_idempotent): a signup must not run twice.
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 2;
+            proxy_next_upstream_timeout 15s;
+            add_header X-Upstream $upstream_addr always;
+        }}
+    }}
+}}
+"""
+
+
+# MARK: load
+
+
+class Load:
+    """Threads sending requests until stopped, recording every outcome."""
+
+    def __init__(self, threads, request):
+        self.request = request  # (thread index, iteration, session) -> dict
+        self.stop_event = threading.Event()
+        self.results = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(threads)]
+
+    def run(self, index):
+        s = client()
+        n = 0
+        while not self.stop_event.is_set():
+            sent = time.monotonic()
+            try:
+                outcome = self.request(index, n, s)
+            except requests.RequestException as error:
+                outcome = {"error": f"{type(error).__name__}: {error}"}
+                s = client()
+            outcome["sent"] = sent
+            outcome["answered"] = time.monotonic()
+            with self.lock:
+                self.results.append(outcome)
+            n += 1
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        return self.results
+
+
+# MARK: the checks
+
+
+def run_checks(fleet, report):
+    a, b = fleet.a, fleet.b
+    run_id = uuid.uuid4().hex[:8]
+
+    def email(label):
+        return f"{label}-{run_id}@fleet.example.com"
+
+    # 1. Both instances start at the same moment on the empty database.
+    barrier = threading.Barrier(2)
+
+    def start(instance):
+        barrier.wait()
+        instance.start()
+
+    starters = [threading.Thread(target=start, args=(i,)) for i in (a, b)]
+    for t in starters:
+        t.start()
+    for t in starters:
+        t.join()
+    up_a, why_a = a.wait_serving()
+    up_b, why_b = b.wait_serving()
+    migrations = ""
+    if up_a and up_b:
+        try:
+            migrations = fleet.psql("SELECT count(*) || ' row(s), ' || count(DISTINCT version) || ' version(s)' FROM lith_migrations")
+        except AssertionError as error:
+            migrations = str(error)
+    report.check("1. concurrent start on an empty database", up_a and up_b,
+                 f"A: {why_a}; B: {why_b}" + (f"; lith_migrations: {migrations}" if migrations else ""))
+    if not (up_a and up_b):
+        return
+    up, why = fleet.start_nginx()
+    if not up:
+        report.check("nginx", False, why)
+        return
+
+    # 2. Sign up through nginx, then 40 dashboard GETs through nginx.
+    users = []
+    try:
+        s = client()
+        response, token = sign_up(fleet.nginx, email("first"), session=s)
+        signed_up = response.status_code == 303 and response.headers.get("Location") == "/dashboard" and token
+        failures, upstreams = [], {}
+        if signed_up:
+            users.append(User(email("first"), token))
+            for i in range(40):
+                r = dashboard(fleet.nginx, token, session=s)
+                upstream = r.headers.get("X-Upstream", "?")
+                upstreams[upstream] = upstreams.get(upstream, 0) + 1
+                if not says_hello(r, email("first")):
+                    failures.append(f"#{i} {describe(r)} via {upstream}")
+        served_a = sum(n for u, n in upstreams.items() if u.endswith(f":{a.port}"))
+        served_b = sum(n for u, n in upstreams.items() if u.endswith(f":{b.port}"))
+        report.check(
+            "2. signup then 40 dashboard GETs through nginx",
+            bool(signed_up) and not failures and served_a > 0 and served_b > 0,
+            f"signup answered {describe(response)}" + ("" if token else " without a session cookie")
+            + f"; {40 - len(failures)}/40 said Hello; A served {served_a}, B served {served_b}"
+            + (f"; failures: {failures[:5]}" if failures else ""))
+    except (requests.RequestException, AssertionError) as error:
+        report.check("2. signup then 40 dashboard GETs through nginx", False, str(error))
+
+    # 3. Log out on A; the same cookie on B is a guest at once.
+    try:
+        response, token = sign_up(fleet.nginx, email("logout"))
+        if response.status_code != 303 or not token:
+            raise AssertionError(f"signup answered {describe(response)}")
+        before_a = dashboard(a.base, token)
+        before_b = dashboard(b.base, token)
+        if not (says_hello(before_a, email("logout")) and says_hello(before_b, email("logout"))):
+            raise AssertionError(f"not signed in before logout: A {describe(before_a)}, B {describe(before_b)}")
+        logout = client().post(
+            a.base + "/logout", data={"csrf_token": csrf_token(before_a.text)},
+            headers={"Cookie": f"lith_session={token}", "Origin": a.base}, allow_redirects=False, timeout=10)
+        after_b = dashboard(b.base, token)
+        after_a = dashboard(a.base, token)
+        ok = is_login_redirect(logout) and is_login_redirect(after_b) and is_login_redirect(after_a)
+        report.check("3. logout on A ends the session on B", ok,
+                     f"POST /logout on A → {describe(logout)}; old cookie then on B → {describe(after_b)}, on A → {describe(after_a)}")
+    except (requests.RequestException, AssertionError) as error:
+        report.check("3. logout on A ends the session on B", False, str(error))
+
+    # 4. Ten concurrent signups of one email over both instances.
+    contested = email("contested")
+    statuses, errors = [], []
+    start_line = threading.Barrier(10)
+    lock = threading.Lock()
+
+    def contend(i):
+        base = (a, b)[i % 2].base
+        s = client()
+        try:
+            page = s.get(base + "/signup", timeout=10)
+            token = csrf_token(page.text)
+        except Exception as error:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(f"GET /signup: {error}")
+            start_line.abort()
+            return
+        try:
+            start_line.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            return
+        try:
+            r = s.post(base + "/signup", data={
+                "email": contested, "password": PASSWORD, "password_confirmation": PASSWORD, "csrf_token": token,
+            }, headers={"Origin": base}, allow_redirects=False, timeout=30)
+            with lock:
+                statuses.append(r.status_code)
+        except requests.RequestException as error:
+            with lock:
+                errors.append(f"POST /signup: {error}")
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    listing = subprocess.run([fleet.lith, "user", "list", "--database", fleet.database], capture_output=True, text=True, timeout=60)
+    accounts = [line for line in listing.stdout.splitlines() if line.split("\t")[1:2] == [contested]]
+    tally = {code: statuses.count(code) for code in sorted(set(statuses))}
+    report.check(
+        "4. ten concurrent signups of one email",
+        not errors and statuses.count(303) == 1 and statuses.count(422) == 9 and len(accounts) == 1 and listing.returncode == 0,
+        f"statuses {tally}; `lith user list` shows {len(accounts)} account(s) for it"
+        + (f" (exit {listing.returncode}: {listing.stderr.strip()[-200:]})" if listing.returncode else "")
+        + (f"; errors: {errors[:3]}" if errors else ""))
+
+    # 7 (first half). Expired sessions for both instances' purges to race over.
+    purge_rows = 0
+    purge_note = ""
+    try:
+        uid = fleet.psql(f"SELECT id FROM users WHERE email = '{email('first')}'")
+        # Big batches, so that one instance's DELETE is still running when the
+        # other's starts (both were started together and purge every second).
+        for _ in range(3):
+            fleet.psql(
+                "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, idle_timeout) "
+                f"SELECT md5(random()::text || g), {uid}, 1, 1, 2, 1800 FROM generate_series(1, 20000) g")
+            purge_rows += 20000
+            time.sleep(1.3)
+        deadline = time.monotonic() + 10
+        left = None
+        while time.monotonic() < deadline:
+            left = int(fleet.psql("SELECT count(*) FROM sessions WHERE expires_at = 2"))
+            if left == 0:
+                break
+            time.sleep(0.5)
+        purge_note = f"{purge_rows} expired sessions inserted, {left} left after the purges"
+    except AssertionError as error:
+        purge_note = f"could not seed expired sessions: {error}"
+        left = None
+
+    # More signed-in users for the stream and outage checks.
+    for label in ("stream-1", "stream-2", "stream-3"):
+        try:
+            response, token = sign_up(fleet.nginx, email(label))
+            if response.status_code == 303 and token:
+                users.append(User(email(label), token))
+        except (requests.RequestException, AssertionError):
+            pass
+
+    # 5. SIGTERM A during a stream of signed-in requests through nginx.
+    if not users:
+        report.check("5. SIGTERM one instance under load", False, "no signed-in users to stream with")
+    else:
+        check_rolling_restart(fleet, report, users)
+
+    # 6. PostgreSQL stopped under load.
+    logs_at_outage = {path: len(read(path)) for path in a.logs + b.logs}
+    if users:
+        check_outage(fleet, report, users)
+    else:
+        report.check("6. PostgreSQL outage", False, "no signed-in users")
+
+    # 7. Purges on both instances at once: no failures while the database was up.
+    failures = []
+    for path, size in logs_at_outage.items():
+        for line in read(path)[:size].splitlines():
+            if PURGE_FAILED in line:
+                failures.append(f"{os.path.basename(path)}: {line.strip()[:200]}")
+    purged = {}
+    for inst in (a, b):
+        total = 0
+        for path in inst.logs:
+            for m in re.finditer(r"purged (\d+) expired sessions", read(path)):
+                total += int(m.group(1))
+        purged[inst.name] = total
+    report.check(
+        "7. concurrent session purges (--purge-interval 1s on both)",
+        not failures and left == 0,
+        f"{purge_note}; purged by A: {purged['a']}, by B: {purged['b']}; "
+        f"{len(failures)} '{PURGE_FAILED}' line(s) while the database was up" + (f": {failures[:3]}" if failures else ""))
+
+
+def check_rolling_restart(fleet, report, users):
+    a, b = fleet.a, fleet.b
+    name = "5. SIGTERM one instance under load, then restart it"
+
+    def request(index, n, s):
+        user = users[(index + n) % len(users)]
+        r = dashboard(fleet.nginx, user.token, session=s, timeout=20)
+        return {"ok": says_hello(r, user.email), "status": r.status_code, "upstream": r.headers.get("X-Upstream", "?")}
+
+    load = Load(6, request).start()
+    time.sleep(2)
+    t_term = time.monotonic()
+    a.process.send_signal(signal.SIGTERM)
+    try:
+        code = a.process.wait(timeout=20)
+        stopped = f"A exited {code} {time.monotonic() - t_term:.1f} s after SIGTERM"
+    except subprocess.TimeoutExpired:
+        code = None
+        stopped = "A still running 20 s after SIGTERM"
+    time.sleep(1)
+    a.start()
+    up, why = a.wait_serving()
+    t_back = time.monotonic()
+    time.sleep(2)
+    results = load.stop()
+
+    bad = [r for r in results if not r.get("ok")]
+    after = [r for r in results if r["sent"] > t_back]
+    served_by_a_after = sum(1 for r in after if r.get("upstream", "").endswith(f":{a.port}"))
+    retried = sum(1 for r in results if "," in r.get("upstream", ""))
+    signed_in = []
+    for user in users:
+        for inst in (a, b):
+            try:
+                r = dashboard(inst.base, user.token)
+                if not says_hello(r, user.email):
+                    signed_in.append(f"{user.email} on {inst.name.upper()}: {describe(r)}")
+            except requests.RequestException as error:
+                signed_in.append(f"{user.email} on {inst.name.upper()}: {error}")
+    samples = [r.get("error") or f"{r.get('status')} via {r.get('upstream')}" for r in bad[:3]]
+    report.check(
+        name,
+        code == 0 and up and not bad and results and served_by_a_after > 0 and not signed_in,
+        f"{len(results) - len(bad)}/{len(results)} requests said Hello ({retried} retried by nginx); {stopped}; "
+        f"restarted A: {why}; A served {served_by_a_after} after its restart; "
+        + ("all users still signed in on A and B" if not signed_in else f"not signed in: {signed_in[:3]}")
+        + (f"; failures: {samples}" if bad else ""))
+
+
+def check_outage(fleet, report, users):
+    a, b = fleet.a, fleet.b
+    name = "6. PostgreSQL stopped under load, then started"
+    budget = 8.0
+    state = {"down_from": None, "up_from": None}
+
+    def signed_in_request(index, n, s):
+        inst = (a, b)[(index + n) % 2]
+        user = users[(index + n) % len(users)]
+        r = dashboard(inst.base, user.token, session=s, timeout=budget + 2)
+        return {"kind": "signed-in", "status": r.status_code, "ok": says_hello(r, user.email), "instance": inst.name,
+                "retry_after": r.headers.get("Retry-After")}
+
+    def guest_request(index, n, s):
+        inst = (a, b)[n % 2]
+        r = s.get(inst.base + "/login", allow_redirects=False, timeout=budget + 2)
+        return {"kind": "guest", "status": r.status_code, "ok": r.status_code == 200 and "Log in" in r.text, "instance": inst.name}
+
+    def request(index, n, s):
+        time.sleep(0.05)
+        return (guest_request if index == 0 else signed_in_request)(index, n, s)
+
+    env = dict(os.environ)
+    load = Load(9, request).start()
+    time.sleep(1)
+    stop = subprocess.run([POSTGRES_SH, "server-stop"], capture_output=True, text=True, env=env)
+    state["down_from"] = time.monotonic()
+    if stop.returncode != 0:
+        load.stop()
+        report.check(name, False, f"scripts/postgres.sh server-stop failed: {stop.stderr.strip()}")
+        return
+    time.sleep(10)
+    started = subprocess.run([POSTGRES_SH, "server-start"], capture_output=True, text=True, env=env)
+    state["up_from"] = time.monotonic()
+    if started.returncode != 0:
+        load.stop()
+        report.check(name, False, f"scripts/postgres.sh server-start failed: {started.stderr.strip()}")
+        return
+    recovered = {}
+    deadline = state["up_from"] + 30
+    while time.monotonic() < deadline and len(recovered) < 2:
+        for inst in (a, b):
+            if inst.name in recovered:
+                continue
+            try:
+                if says_hello(dashboard(inst.base, users[0].token, timeout=budget + 2), users[0].email):
+                    recovered[inst.name] = time.monotonic() - state["up_from"]
+            except requests.RequestException:
+                pass
+        time.sleep(0.25)
+    time.sleep(1)
+    results = load.stop()
+
+    down = [r for r in results if state["down_from"] < r["sent"] and r["answered"] < state["up_from"]]
+    signed_down = [r for r in down if r["kind"] == "signed-in"]
+    guest_down = [r for r in down if r["kind"] == "guest"]
+    problems = []
+    for r in results:
+        elapsed = r["answered"] - r["sent"]
+        if "error" in r:
+            problems.append(f"error after {elapsed:.1f} s: {r['error'][:120]}")
+        elif r["status"] == 500 or r["status"] >= 502 and r["status"] != 503:
+            problems.append(f"{r['kind']} on {r['instance'].upper()} answered {r['status']}")
+        elif elapsed > budget:
+            problems.append(f"{r['kind']} on {r['instance'].upper()} took {elapsed:.1f} s")
+        elif r["kind"] == "guest" and not r["ok"]:
+            problems.append(f"guest /login on {r['instance'].upper()} answered {r['status']}")
+        elif r["kind"] == "signed-in" and not r["ok"] and r["status"] != 503:
+            problems.append(f"signed-in on {r['instance'].upper()} answered {r['status']}")
+    hello_while_down = [r for r in signed_down if r["ok"]]
+    unavailable = [r for r in signed_down if r["status"] == 503]
+    missing_retry_after = [r for r in unavailable if not r.get("retry_after")]
+    slowest = max((r["answered"] - r["sent"] for r in down), default=0)
+    still_signed_in = []
+    for user in users:
+        for inst in (a, b):
+            try:
+                if not says_hello(dashboard(inst.base, user.token), user.email):
+                    still_signed_in.append(f"{user.email} on {inst.name.upper()}")
+            except requests.RequestException as error:
+                still_signed_in.append(f"{user.email} on {inst.name.upper()}: {error}")
+    ok = (not problems and unavailable and not hello_while_down and guest_down and all(r["ok"] for r in guest_down)
+          and len(recovered) == 2 and not still_signed_in and not missing_retry_after)
+    report.check(
+        name, bool(ok),
+        f"while down: {len(unavailable)}/{len(signed_down)} signed-in requests got 503"
+        + (f" ({len(hello_while_down)} said Hello?!)" if hello_while_down else "")
+        + f", {sum(1 for r in guest_down if r['ok'])}/{len(guest_down)} guest /login got 200, slowest answer {slowest:.1f} s; "
+        + "recovered " + ", ".join(f"{k.upper()} after {v:.1f} s" for k, v in sorted(recovered.items()))
+        + ("" if len(recovered) == 2 else f" (not both within 30 s: {sorted(recovered)})")
+        + ("; sessions survived on A and B" if not still_signed_in else f"; not signed in: {still_signed_in[:3]}")
+        + (f"; {len(missing_retry_after)} 503s without Retry-After" if missing_retry_after else "")
+        + (f"; problems ({len(problems)}): {problems[:4]}" if problems else ""))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=os.environ.get("LITH_DATABASE_URL"), help="postgres:// URL of an empty database")
+    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
+    options = parser.parse_args()
+    if not options.database or not options.database.startswith(("postgres://", "postgresql://")):
+        parser.error("--database postgres://... (or LITH_DATABASE_URL) is required")
+    lith = os.path.abspath(options.lith)
+    if not os.access(lith, os.X_OK):
+        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+
+    directory = tempfile.mkdtemp(prefix="lith-fleet-")
+    processes = Processes(os.environ.get("FLEET_PIDFILE"))
+    report = Report()
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started = time.monotonic()
+    print(f"fleet test: {lith}, logs in {directory}", flush=True)
+    try:
+        run_checks(Fleet(lith, options.database, directory, processes), report)
+    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not a traceback
+        import traceback
+        traceback.print_exc()
+        report.check("fleet test", False, f"aborted: {type(error).__name__}: {error}")
+    finally:
+        processes.stop_all()
+    info(f"took {time.monotonic() - started:.0f} s")
+    if report.failed or os.environ.get("FLEET_KEEP_DIR"):
+        info(f"logs kept in {directory}")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"{report.passed} passed, {report.failed} failed", flush=True)
+    sys.exit(1 if report.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
