@@ -725,6 +725,7 @@ def main():
     report = Report()
 
     def on_signal(signum, frame):
+        print(f"fleet test: interrupted by signal {signum}; stopping what it started", flush=True)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_signal)

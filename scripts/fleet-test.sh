@@ -35,17 +35,22 @@ PG_STARTED_HERE=0
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  # Children of the Python test, in case it was killed before its own cleanup.
+  # The Python test stops its own children when told to; give it a moment.
+  if [ -n "${PY_PID:-}" ] && kill -0 "$PY_PID" 2>/dev/null; then
+    kill -TERM "$PY_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$PY_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$PY_PID" 2>/dev/null || true
+  fi
+  # Whatever it left behind (it empties the pid file once all are reaped).
   if [ -s "$FLEET_PIDFILE" ]; then
     while read -r pid; do
       [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
     done <"$FLEET_PIDFILE"
-    sleep 0.5
+    sleep 1
     while read -r pid; do
       [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
     done <"$FLEET_PIDFILE"
   fi
-  if [ -n "${PY_PID:-}" ]; then kill -TERM "$PY_PID" 2>/dev/null || true; fi
   if [ "$PG_STARTED_HERE" = 1 ]; then
     scripts/postgres.sh stop || true
   fi

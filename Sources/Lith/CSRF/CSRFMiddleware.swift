@@ -24,7 +24,7 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         let csrf = authentication.csrf
         var newGuestNonce: String?
         if let session = context.auth.session {
-            context.auth.csrfToken = csrf.token(for: session)
+            context.auth.issuedCSRFToken = csrf.token(for: session)
         } else {
             let cookie = request.cookies[authentication.cookies.csrfName]?.value
             let nonce = cookie.flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil } ?? {
@@ -32,7 +32,8 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
                 newGuestNonce = fresh
                 return fresh
             }()
-            context.auth.csrfToken = csrf.token(forGuestNonce: nonce)
+            context.auth.issuedCSRFToken = csrf.token(forGuestNonce: nonce)
+            if newGuestNonce != nil { context.auth.csrfUse = CSRFTokenUse() }
         }
 
         if !request.method.isSafe {
@@ -44,15 +45,13 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
             let presented = request.headers[.csrfToken] ?? form?[Self.fieldName] ?? ""
             // A guest without a nonce cookie can't have a matching token: the
             // nonce was minted just now.
-            guard newGuestNonce == nil, csrf.matches(presented, expected: context.auth.csrfToken) else {
+            guard newGuestNonce == nil, csrf.matches(presented, expected: context.auth.issuedCSRFToken) else {
                 throw CSRFFailure(reason: "missing or invalid CSRF token")
             }
         }
 
         var response = try await next(request, context)
-        if let newGuestNonce, response.headers[.contentType]?.hasPrefix("text/html") == true,
-            !response.setsCookie(named: authentication.cookies.csrfName)
-        {
+        if let newGuestNonce, context.auth.csrfUse?.wasUsed == true, !response.setsCookie(named: authentication.cookies.csrfName) {
             response.setCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
         }
         return response

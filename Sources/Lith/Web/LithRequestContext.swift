@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// What Lith learns about a request before the handler runs: who is signed in,
 /// the CSRF token for forms, the flash message, and the submitted form.
@@ -7,8 +8,15 @@ public struct AuthState: Sendable {
     public internal(set) var user: User?
     /// The session the user is signed in with.
     public internal(set) var session: SessionRecord?
-    /// The token to embed in every form this response renders.
-    public internal(set) var csrfToken: String = ""
+    /// The token to embed in every form this response renders. Reading it
+    /// is what makes a guest's CSRF cookie be set on the response.
+    public var csrfToken: String {
+        csrfUse?.markUsed()
+        return issuedCSRFToken
+    }
+    var issuedCSRFToken = ""
+    /// Present for a guest whose nonce was minted on this request.
+    var csrfUse: CSRFTokenUse?
     /// A one-time message carried over from the previous response.
     public internal(set) var flash: Flash?
     /// The parsed body of a form POST (already checked for CSRF).
