@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Lith", targets: ["Lith"]),
         .library(name: "LithTesting", targets: ["LithTesting"]),
         .executable(name: "lith", targets: ["LithCLI"]),
+        .executable(name: "lith-ceiling", targets: ["LithCeiling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -61,6 +62,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/lith"
+        ),
+        .executableTarget(
+            name: "LithCeiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
             name: "LithTests",
