@@ -12,10 +12,11 @@ public actor TestBrowser {
     private let client: any TestClientProtocol
     private var jar = CookieJar()
     /// Headers sent with every request, e.g. a `User-Agent` or `Origin`.
-    public var defaultHeaders: HTTPFields = [:]
+    private let defaultHeaders: HTTPFields
 
-    public init(_ client: any TestClientProtocol) {
+    public init(_ client: any TestClientProtocol, defaultHeaders: HTTPFields = [:]) {
         self.client = client
+        self.defaultHeaders = defaultHeaders
     }
 
     // MARK: requests

@@ -14,6 +14,8 @@ enum DurationText {
         guard let value = Double(number), value > 0, value.isFinite else {
             throw CLIError("\(name) must be a duration like 90s, 30m, 12h or 7d, got '\(text)'")
         }
+        // Ten years: far past any sane session, far below where seconds overflow.
+        guard value * unit <= 3650 * 86400 else { throw CLIError("\(name) must be at most 3650d, got '\(text)'") }
         return value * unit
     }
 }

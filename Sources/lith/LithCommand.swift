@@ -52,7 +52,7 @@ enum StoreMessages {
     static func describe(_ error: StoreError) -> String {
         switch error {
         case .unavailable(let reason): "database unavailable: \(reason)"
-        case .corrupt(let reason): "database error: \(reason)"
+        case .failure(let reason): "database error: \(reason)"
         case .emailTaken: "an account with this email already exists"
         }
     }

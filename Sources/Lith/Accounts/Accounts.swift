@@ -6,7 +6,8 @@ import Foundation
 public struct Accounts: Sendable {
     let store: any Store
     let hasher: PasswordHasher
-    let policy: PasswordPolicy
+    /// What a new password must satisfy; signup forms show its minimum length.
+    public let policy: PasswordPolicy
     let clock: @Sendable () -> Date
 
     public init(store: any Store, hasher: PasswordHasher, policy: PasswordPolicy = PasswordPolicy(), clock: @escaping @Sendable () -> Date = Date.init) {
@@ -63,12 +64,12 @@ public struct Accounts: Sendable {
         do { password = try Password(rawPassword) } catch { errors[.password] = error.message }
         guard errors.isEmpty, let password else { throw errors }
 
-        guard let email, let user = try await store.user(email: email) else {
+        guard let email, let (user, hash) = try await store.credentials(email: email) else {
             try await hasher.verifyDummy(password)
             return nil
         }
-        guard try await hasher.verify(password, against: user.passwordHash) else { return nil }
-        if hasher.needsUpgrade(user.passwordHash) {
+        guard try await hasher.verify(password, against: hash) else { return nil }
+        if hasher.needsUpgrade(hash) {
             // The parameters were raised since this hash was made: re-hash now,
             // the only moment the plain password is at hand.
             try await store.updatePasswordHash(userID: user.id, to: try await hasher.hash(password))

@@ -1,19 +1,19 @@
 import Foundation
 
-/// An account, as the store keeps it.
+/// An account, as the rest of the app sees it. Its password hash is not part
+/// of it: only ``Accounts/authenticate(email:password:)`` ever reads that, so
+/// the signed-in user carried through every request holds no credential.
 public struct User: Sendable, Hashable, Identifiable {
     public typealias ID = Int64
 
     public let id: ID
     public let email: EmailAddress
-    public let passwordHash: PasswordHash
     public let createdAt: Date
     public let passwordChangedAt: Date
 
-    public init(id: ID, email: EmailAddress, passwordHash: PasswordHash, createdAt: Date, passwordChangedAt: Date) {
+    public init(id: ID, email: EmailAddress, createdAt: Date, passwordChangedAt: Date) {
         self.id = id
         self.email = email
-        self.passwordHash = passwordHash
         self.createdAt = createdAt
         self.passwordChangedAt = passwordChangedAt
     }

@@ -14,10 +14,6 @@ struct ErrorPagesMiddleware: RouterMiddleware {
         } catch let failure as CSRFFailure {
             context.logger.notice("refused request", metadata: ["reason": "\(failure.reason)", "path": "\(request.uri.path)"])
             return page(.forbidden, "Request refused", CSRFFailure.userMessage, context: context)
-        } catch let error as any HTTPResponseError {
-            var response = page(error.status, Self.heading(for: error.status), Self.message(for: error), context: context)
-            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
-            return response
         } catch StoreError.unavailable(let reason) {
             context.logger.error("store unavailable", metadata: ["reason": "\(reason)"])
             var response = page(
@@ -25,10 +21,21 @@ struct ErrorPagesMiddleware: RouterMiddleware {
                 context: context)
             response.headers[.retryAfter] = "5"
             return response
+        } catch StoreError.failure(let reason) {
+            context.logger.error("store failure", metadata: ["reason": "\(reason)", "path": "\(request.uri.path)"])
+            return failurePage(context: context)
+        } catch let error as any HTTPResponseError {
+            var response = page(error.status, Self.heading(for: error.status), Self.message(for: error), context: context)
+            if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
+            return response
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return page(.internalServerError, "Something went wrong", "An error on our side stopped this page. It has been logged; please try again.", context: context)
+            return failurePage(context: context)
         }
+    }
+
+    private func failurePage(context: Context) -> Response {
+        page(.internalServerError, "Something went wrong", "An error on our side stopped this page. It has been logged; please try again.", context: context)
     }
 
     private func page(_ status: HTTPResponse.Status, _ heading: String, _ message: String, context: Context) -> Response {

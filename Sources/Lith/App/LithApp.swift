@@ -24,7 +24,8 @@ public struct LithApp {
         let hasher = PasswordHasher(parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes)
         let accounts = Accounts(store: store, hasher: hasher, policy: configuration.passwordPolicy, clock: clock)
         let authentication = try await Authentication.make(
-            store: store, policy: configuration.sessions, cookies: CookieSettings(secure: configuration.secureCookies), clock: clock)
+            store: store, policy: configuration.sessions, cookies: CookieSettings(secure: configuration.secureCookies), clock: clock,
+            logger: logger)
         let pages = try await Pages.load()
         let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
         addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration)
@@ -36,16 +37,11 @@ public struct LithApp {
     private static func addRoutes(
         to router: Router<AppRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages, configuration: AppConfiguration
     ) {
-        // Outermost first. Errors thrown before the session is known get a
-        // page with a guest navbar; errors from handlers get the real one.
-        router.add(middleware: SecurityHeadersMiddleware(secure: configuration.secureCookies))
-        router.add(middleware: ErrorPagesMiddleware(pages: pages))
-        router.add(middleware: SessionMiddleware(authentication))
-        router.add(middleware: CSRFMiddleware(authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins)))
-        router.add(middleware: FlashMiddleware(cookies: authentication.cookies))
-        router.add(middleware: ErrorPagesMiddleware(pages: pages))
+        router.addLithMiddleware(
+            authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins),
+            errorPages: ErrorPagesMiddleware(pages: pages))
 
-        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages, passwordPolicy: configuration.passwordPolicy)
+        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let dashboard = DashboardHandler(pages: pages)
         let routes = Routes(router, authentication: authentication)
@@ -69,7 +65,7 @@ public struct LithApp {
     }
 
     /// The Hummingbird application serving this app on `host:port`. The store
-    /// and the hashing pool close when it shuts down.
+    /// closes when it shuts down (the hashing pool goes with the hasher).
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router,

@@ -18,7 +18,7 @@ public struct Pages: Sendable {
         return Pages(library: library, stylesheet: ByteBuffer(string: css))
     }
 
-    enum PagesError: Error { case resourcesMissing, templateMissing(String) }
+    enum PagesError: Error { case resourcesMissing }
 
     /// Renders `template` inside the layout, with the navbar and flash of this request.
     func render(

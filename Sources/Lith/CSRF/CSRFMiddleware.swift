@@ -23,8 +23,8 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         var request = request
         let csrf = authentication.csrf
         var newGuestNonce: String?
-        if let session = context.auth.session {
-            context.auth.issuedCSRFToken = csrf.token(for: session)
+        if context.auth.session != nil, let token = context.auth.presentedToken {
+            context.auth.issuedCSRFToken = csrf.token(forSession: token)
         } else {
             let cookie = request.cookies[authentication.cookies.csrfName]?.value
             let nonce = cookie.flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil } ?? {
@@ -33,16 +33,23 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
                 return fresh
             }()
             context.auth.issuedCSRFToken = csrf.token(forGuestNonce: nonce)
-            if newGuestNonce != nil { context.auth.csrfUse = CSRFTokenUse() }
+            if newGuestNonce != nil { context.auth.csrfRead = ReadMark() }
         }
 
         if !request.method.isSafe {
             guard originCheck.allows(request) else {
                 throw CSRFFailure(reason: "cross-origin request refused")
             }
-            let form = try await Self.readForm(&request, limit: context.maxUploadSize)
-            context.auth.form = form
-            let presented = request.headers[.csrfToken] ?? form?[Self.fieldName] ?? ""
+            // Scripts send the token in a header and their body is theirs to
+            // read; forms carry it as a field, so the form is read here, once.
+            let presented: String
+            if let header = request.headers[.csrfToken] {
+                presented = header
+            } else {
+                let form = try await Self.readForm(&request, limit: context.maxUploadSize)
+                context.auth.form = form
+                presented = form?[Self.fieldName] ?? ""
+            }
             // A guest without a nonce cookie can't have a matching token: the
             // nonce was minted just now.
             guard newGuestNonce == nil, csrf.matches(presented, expected: context.auth.issuedCSRFToken) else {
@@ -51,14 +58,15 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         }
 
         var response = try await next(request, context)
-        if let newGuestNonce, context.auth.csrfUse?.wasUsed == true, !response.setsCookie(named: authentication.cookies.csrfName) {
+        if let newGuestNonce, context.auth.csrfRead?.wasRead == true, !response.setsCookie(named: authentication.cookies.csrfName) {
             response.setCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
         }
         return response
     }
 
-    /// The urlencoded form in the body, or `nil` for an empty body. Bodies of
-    /// other types are refused (415): no Lith endpoint takes them.
+    /// The urlencoded form in the body, or `nil` for an empty body. Any other
+    /// body without the token header can't carry a token: that's a 403, like
+    /// the `text/plain` POST a forging page would send.
     static func readForm(_ request: inout Request, limit: Int) async throws -> FormData? {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw HTTPError(.contentTooLarge, message: "The form is too large.")
@@ -75,7 +83,7 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         guard body.readableBytes > 0 else { return nil }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/x-www-form-urlencoded" else {
-            throw HTTPError(.unsupportedMediaType, message: "Send the form as application/x-www-form-urlencoded.")
+            throw CSRFFailure(reason: "a \(mediaType ?? "untyped") body without an X-CSRF-Token header")
         }
         do {
             return try FormData(urlEncoded: body.readableBytesView)

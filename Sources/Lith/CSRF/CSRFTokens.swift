@@ -3,8 +3,9 @@ import Crypto
 /// Makes and checks CSRF tokens. A token is an HMAC, under a key shared by
 /// every instance, of what binds it to one browser:
 ///
-/// - signed in: the session token's digest, so the token is new at every
-///   login and dies with the session;
+/// - signed in: the session token itself (never its digest, which the store
+///   holds beside the key: a leaked database must not yield CSRF tokens), so
+///   the token is new at every login and dies with the session;
 /// - guest: a random nonce in the guest's own cookie, so showing a login form
 ///   writes nothing to the database.
 ///
@@ -14,8 +15,8 @@ import Crypto
 struct CSRFTokens: Sendable {
     let key: SymmetricKey
 
-    func token(for session: SessionRecord) -> String {
-        sign("session:" + session.tokenDigest.hex)
+    func token(forSession token: SessionToken) -> String {
+        sign("session:" + token.cookieValue)
     }
 
     func token(forGuestNonce nonce: String) -> String {

@@ -36,8 +36,3 @@ public struct OriginCheck: Sendable {
         return String(rest)
     }
 }
-
-extension HTTPField.Name {
-    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
-    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
-}

@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// Reads the flash cookie into the context and clears it once a page has been
-/// rendered with it, so the message shows exactly once, even across redirects.
+/// Reads the flash cookie into the context and clears it once a page has
+/// shown it, so the message appears exactly once, even across redirects.
 public struct FlashMiddleware<Context: LithRequestContext>: RouterMiddleware {
     let cookies: CookieSettings
 
@@ -14,20 +14,15 @@ public struct FlashMiddleware<Context: LithRequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         var context = context
-        context.auth.flash = Flash(rawValue: value)
+        let flash = Flash(rawValue: value)
+        let read = ReadMark()
+        context.auth.pendingFlash = flash
+        context.auth.flashRead = read
         var response = try await next(request, context)
-        let rendered = response.status == .ok || context.auth.flash == nil
-        if rendered, !response.setsCookie(named: cookies.flashName) {
+        // Shown, or not one of ours: either way it goes.
+        if read.wasRead || flash == nil, !response.setsCookie(named: cookies.flashName) {
             response.setCookie(cookies.expired(cookies.flashName))
         }
         return response
-    }
-}
-
-extension Response {
-    /// Whether a handler already wrote `name`, so middleware doesn't overwrite its decision.
-    func setsCookie(named name: String) -> Bool {
-        let prefix = name + "="
-        return headers[values: .setCookie].contains { $0.hasPrefix(prefix) }
     }
 }

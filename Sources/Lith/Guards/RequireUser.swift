@@ -16,8 +16,7 @@ public struct RequireUser<Context: LithRequestContext>: RouterMiddleware {
         }
         var response = authentication.loginRedirect(returningTo: request)
         if context.auth.sessionExpired {
-            let cookies = authentication.cookies
-            response.setCookie(cookies.cookie(cookies.flashName, value: Flash.sessionExpired.rawValue))
+            response.setCookie(authentication.cookies.flash(.sessionExpired))
         }
         return response
     }

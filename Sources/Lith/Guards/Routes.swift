@@ -27,15 +27,3 @@ public struct Routes<Context: LithRequestContext> {
         signedIn.post(path, use: handler)
     }
 }
-
-extension Router where Context: LithRequestContext {
-    /// Adds Lith's middleware in the order they depend on each other: the
-    /// session first (who is this?), then CSRF (bound to that session), then
-    /// the flash message.
-    public func addLithMiddleware(_ authentication: Authentication, originCheck: OriginCheck = OriginCheck()) {
-        add(middleware: SecurityHeadersMiddleware<Context>(secure: authentication.cookies.secure))
-        add(middleware: SessionMiddleware<Context>(authentication))
-        add(middleware: CSRFMiddleware<Context>(authentication, originCheck: originCheck))
-        add(middleware: FlashMiddleware<Context>(cookies: authentication.cookies))
-    }
-}

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import Logging
 
 /// The one web type that touches session cookies: it resumes sessions, logs
 /// users in and out, and knows where to send people. Handlers call ``logIn``
@@ -15,6 +16,7 @@ public struct Authentication: Sendable {
     public let homePath: String
     let csrf: CSRFTokens
     let clock: @Sendable () -> Date
+    let logger: Logger?
 
     /// The name the CSRF signing key is shared under in the store.
     static let csrfKeyName = "csrf-hmac-sha256-v1"
@@ -23,12 +25,13 @@ public struct Authentication: Sendable {
     /// instance on this store.
     public static func make(
         store: any Store, policy: SessionPolicy = SessionPolicy(), cookies: CookieSettings = CookieSettings(),
-        loginPath: String = "/login", homePath: String = "/dashboard", clock: @escaping @Sendable () -> Date = Date.init
+        loginPath: String = "/login", homePath: String = "/dashboard", clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger? = nil
     ) async throws -> Authentication {
         let key = try await store.sharedSecret(named: csrfKeyName, candidate: SecureRandom.bytes(32))
         return Authentication(
             store: store, policy: policy, cookies: cookies, loginPath: loginPath, homePath: homePath,
-            csrf: CSRFTokens(key: SymmetricKey(data: key)), clock: clock)
+            csrf: CSRFTokens(key: SymmetricKey(data: key)), clock: clock, logger: logger)
     }
 
     // MARK: resuming
@@ -50,14 +53,21 @@ public struct Authentication: Sendable {
             return state
         }
         let now = clock()
-        if session.hasExpired(at: now) {
+        if policy.hasExpired(session, at: now) {
             try await store.deleteSession(digest: digest)
             state.sessionEnded = true
             state.sessionExpired = true
             return state
         }
         if now.timeIntervalSince(session.lastSeenAt) >= policy.lastSeenResolution {
-            try await store.touchSession(digest: digest, lastSeenAt: now)
+            // Best effort: a write that can't happen now (a lock held by
+            // another process) must not cost the visitor their page; the next
+            // view tries again.
+            do {
+                try await store.touchSession(digest: digest, lastSeenAt: now)
+            } catch {
+                logger?.warning("could not refresh last_seen_at: \(error)")
+            }
         }
         state.user = user
         state.session = session
@@ -118,14 +128,9 @@ public struct Authentication: Sendable {
         var response = Response.redirect(to: loginPath, type: .normal)
         response.setCookie(cookies.expired(cookies.sessionName))
         if context.auth.isSignedIn {
-            response.setCookie(cookies.cookie(cookies.flashName, value: Flash.loggedOut.rawValue))
+            response.setCookie(cookies.flash(.loggedOut))
         }
         return response
-    }
-
-    /// Ends every session of `user`, on every device.
-    public func logOutEverywhere(_ user: User) async throws {
-        try await store.deleteSessions(userID: user.id)
     }
 
     /// `/login?next=<path and query>`: the page to come back to after signing in.
@@ -133,25 +138,5 @@ public struct Authentication: Sendable {
         var target = request.uri.path
         if let query = request.uri.query, !query.isEmpty { target += "?" + query }
         return Response.redirect(to: loginPath + "?next=" + target.percentEncodedForQuery(), type: .found)
-    }
-}
-
-extension String {
-    /// Percent-encodes everything but RFC 3986 unreserved characters and `/`.
-    func percentEncodedForQuery() -> String {
-        var output = ""
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
-                output.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                output.unicodeScalars.append("%")
-                output.unicodeScalars.append(hex[Int(byte >> 4)])
-                output.unicodeScalars.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return output
     }
 }

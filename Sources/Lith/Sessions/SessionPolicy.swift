@@ -29,6 +29,15 @@ public struct SessionPolicy: Sendable, Equatable {
         self.lastSeenResolution = lastSeenResolution
     }
 
+    /// Whether `session` has ended at `now`, by the deadlines it was created
+    /// with or by today's policy, whichever is stricter: shortening the
+    /// timeouts after an incident takes effect on existing sessions at once.
+    func hasExpired(_ session: SessionRecord, at now: Date) -> Bool {
+        session.hasExpired(at: now)
+            || now >= session.createdAt.addingTimeInterval(lifetime(rememberMe: session.rememberMe))
+            || now >= session.lastSeenAt.addingTimeInterval(idle(rememberMe: session.rememberMe))
+    }
+
     func lifetime(rememberMe: Bool) -> TimeInterval { rememberMe ? rememberMeLifetime : absoluteLifetime }
     func idle(rememberMe: Bool) -> TimeInterval { rememberMe ? rememberMeIdleTimeout : idleTimeout }
 }

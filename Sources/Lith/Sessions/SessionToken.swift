@@ -53,11 +53,6 @@ public struct SessionToken: Sendable, Hashable, CustomStringConvertible, CustomD
             self.hex = SHA256.hash(data: bytes).hexString
         }
 
-        /// Rebuilds a digest read back from a store.
-        public init(storedHex: String) {
-            self.hex = storedHex
-        }
-
         public var description: String { hex }
     }
 }

@@ -12,6 +12,8 @@ public protocol Store: Sendable {
     /// email already has one, atomically, even under concurrent signups.
     func insertUser(email: EmailAddress, passwordHash: PasswordHash, at: Date) async throws -> User
     func user(email: EmailAddress) async throws -> User?
+    /// The account and its password hash, for checking a login; nothing else reads the hash.
+    func credentials(email: EmailAddress) async throws -> (User, PasswordHash)?
     func users() async throws -> [User]
     /// Deletes an account and, by cascade, its sessions. Returns whether it existed.
     func deleteUser(email: EmailAddress) async throws -> Bool
@@ -40,6 +42,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case emailTaken
     /// The database can't be reached; worth retrying later (503).
     case unavailable(String)
-    /// The database answered something Lith didn't expect.
-    case corrupt(String)
+    /// Anything else went wrong in the database (logged; a 500 for the visitor).
+    case failure(String)
 }

@@ -1,7 +1,9 @@
+private let hexDigits = Array("0123456789abcdef".utf8)
+
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal, the form digests are stored in.
     var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var output = [UInt8]()
         output.reserveCapacity(64)
         for byte in self {

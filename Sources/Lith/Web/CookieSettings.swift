@@ -24,6 +24,11 @@ public struct CookieSettings: Sendable {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
+    /// Carries `flash` to the next page the browser renders.
+    public func flash(_ flash: Flash) -> Cookie {
+        cookie(flashName, value: flash.rawValue)
+    }
+
     /// A cookie that tells the browser to drop `name` now.
     public func expired(_ name: String) -> Cookie {
         // Both Max-Age and a past Expires: older clients only understand the latter.

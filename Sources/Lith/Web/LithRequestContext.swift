@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOConcurrencyHelpers
 
 /// What Lith learns about a request before the handler runs: who is signed in,
 /// the CSRF token for forms, the flash message, and the submitted form.
@@ -11,14 +10,21 @@ public struct AuthState: Sendable {
     /// The token to embed in every form this response renders. Reading it
     /// is what makes a guest's CSRF cookie be set on the response.
     public var csrfToken: String {
-        csrfUse?.markUsed()
+        csrfRead?.mark()
         return issuedCSRFToken
     }
     var issuedCSRFToken = ""
     /// Present for a guest whose nonce was minted on this request.
-    var csrfUse: CSRFTokenUse?
-    /// A one-time message carried over from the previous response.
-    public internal(set) var flash: Flash?
+    var csrfRead: ReadMark?
+
+    /// A one-time message carried over from the previous response; reading
+    /// it counts as showing it.
+    public var flash: Flash? {
+        flashRead?.mark()
+        return pendingFlash
+    }
+    var pendingFlash: Flash?
+    var flashRead: ReadMark?
     /// The parsed body of a form POST (already checked for CSRF).
     public internal(set) var form: FormData?
     /// The session token the browser sent, if it was well formed.

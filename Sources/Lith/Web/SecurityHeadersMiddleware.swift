@@ -37,9 +37,3 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
-    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
-}

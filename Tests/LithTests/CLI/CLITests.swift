@@ -65,8 +65,8 @@ struct CLITests {
         #expect(listConsole.output.contains("ada@example.com"))
         // and the stored password works, hashed
         let store = try await SQLiteStore.open(path: database.path)
-        let user = try #require(try await store.user(email: try EmailAddress("ada@example.com")))
-        #expect(try await PasswordHasher(parameters: .testsOnly).verify(try Password("correct horse battery"), against: user.passwordHash))
+        let (_, hash) = try #require(try await store.credentials(email: try EmailAddress("ada@example.com")))
+        #expect(try await PasswordHasher(parameters: .testsOnly).verify(try Password("correct horse battery"), against: hash))
         try await store.close()
     }
 

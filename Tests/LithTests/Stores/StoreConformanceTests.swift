@@ -1,5 +1,5 @@
 import Foundation
-import Lith
+@testable import Lith
 import Testing
 
 /// What every store must do, run against each one.
@@ -36,6 +36,9 @@ struct StoreConformanceTests {
             #expect(found == created)
             #expect(found.createdAt == Self.now)
             #expect(try await store.users() == [created])
+            let (owner, hash) = try #require(try await store.credentials(email: email))
+            #expect(owner == created)
+            #expect(hash == Self.hash)
         }
     }
 
@@ -140,7 +143,7 @@ struct StoreConformanceTests {
             let user = try await store.insertUser(email: email, passwordHash: Self.hash, at: Self.now)
             let newer = try PasswordHash(encoded: "$scrypt$ln=5,r=8,p=1$BBBBBBBBBBBBBBBBBBBBBA$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA")
             try await store.updatePasswordHash(userID: user.id, to: newer)
-            #expect(try await store.user(email: email)?.passwordHash == newer)
+            #expect(try await store.credentials(email: email)?.1 == newer)
         }
     }
 
@@ -161,5 +164,18 @@ struct StoreConformanceTests {
             try await store.migrate()
             #expect(try await store.users().count == 1)
         }
+    }
+}
+
+@Suite("PostgreSQL error mapping")
+struct PostgresErrorMappingTests {
+    @Test(arguments: ["08006", "53300", "57P01", "40001", "40P01", "25006"])
+    func transientServerErrorsMeanUnavailable(sqlState: String) {
+        #expect(PostgresStore.meansUnavailable(sqlState: sqlState))
+    }
+
+    @Test(arguments: ["23505", "42P01", "22001", nil])
+    func otherServerErrorsAreFailures(sqlState: String?) {
+        #expect(!PostgresStore.meansUnavailable(sqlState: sqlState))
     }
 }

@@ -87,6 +87,41 @@ struct CSRFTests {
         }
     }
 
+    @Test func scriptsMaySendTheTokenInAHeaderWithABodyOfTheirOwn() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            try await browser.logIn(as: try await app.user(), using: app.authentication)
+            let token = try #require(try await browser.get("/dashboard").csrfToken(forFormWithAction: "/logout"))
+            let response = try await browser.post(
+                "/logout", body: "{}", headers: [.contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: token])
+            #expect(response.location == "/login")
+            #expect(try await app.store.sessionCount() == 0)
+        }
+    }
+
+    @Test func aWrongTokenInTheHeaderIsRefused() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            try await browser.logIn(as: try await app.user(), using: app.authentication)
+            let response = try await browser.post("/logout", body: "", headers: [HTTPField.Name("X-CSRF-Token")!: "forged"])
+            #expect(response.status == .forbidden)
+            #expect(try await app.store.sessionCount() == 1)
+        }
+    }
+
+    @Test func headAndOptionsCannotLogAnyoneOut() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            try await browser.logIn(as: try await app.user(), using: app.authentication)
+            let cookie = try #require(await browser.cookie("lith_session"))
+            for method in [HTTPRequest.Method.head, .options] {
+                let response = try await client.executeRequest(uri: "/logout", method: method, headers: [.cookie: "lith_session=\(cookie)"], body: nil)
+                #expect(![.found, .seeOther].contains(response.status))
+            }
+            #expect(try await app.store.sessionCount() == 1)
+        }
+    }
+
     @Test func aGuestViewingFormsWritesNothingToTheDatabase() async throws {
         try await TestApp.run { app, client in
             let browser = TestBrowser(client)

@@ -196,7 +196,7 @@ struct LoginTests {
             let response = try await TestBrowser(client).logIn(email: "ada@example.com", password: TestApp.password)
             // then the stored hash now uses the current parameters and still verifies
             #expect(response.location == "/dashboard")
-            let upgraded = try #require(try await app.store.user(email: user.email)).passwordHash
+            let upgraded = try #require(try await app.store.credentials(email: user.email)).1
             #expect(upgraded.parameters == .testsOnly)
             #expect(upgraded != legacy)
         }

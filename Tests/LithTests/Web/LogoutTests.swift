@@ -57,6 +57,28 @@ struct LogoutTests {
         }
     }
 
+    @Test func theFlashIsShownOnceEvenOnAnErrorPage() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            await browser.setCookie("lith_flash", "logged_out")
+            let errorPage = try await browser.get("/missing")
+            let next = try await browser.get("/login")
+            #expect(errorPage.body.contains("You have been logged out"))
+            #expect(!next.body.contains("You have been logged out"))
+        }
+    }
+
+    @Test func aRedirectKeepsTheFlashForThePageAfterIt() async throws {
+        try await TestApp.run { app, client in
+            let browser = TestBrowser(client)
+            await browser.setCookie("lith_flash", "logged_out")
+            let redirect = try await browser.get("/")
+            let login = try await browser.get("/login")
+            #expect(redirect.status == .found)
+            #expect(login.body.contains("You have been logged out"))
+        }
+    }
+
     @Test func logoutClearsTheSessionCookie() async throws {
         try await TestApp.run { app, client in
             let browser = TestBrowser(client)

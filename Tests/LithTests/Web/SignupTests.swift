@@ -27,7 +27,7 @@ struct SignupTests {
     @Test func userCreationStoresNoPlainTextPassword() async throws {
         try await TestApp.run { app, client in
             try await TestBrowser(client).signUp(email: "ada@example.com", password: TestApp.password)
-            let stored = try #require(try await app.store.users().first).passwordHash.encoded
+            let stored = try #require(try await app.store.credentials(email: try EmailAddress("ada@example.com"))).1.encoded
             #expect(!stored.contains(TestApp.password))
             #expect(stored.hasPrefix("$scrypt$ln="))
         }

@@ -22,6 +22,7 @@ final class FailingStore: Store, @unchecked Sendable {
         try check(); return try await inner.insertUser(email: email, passwordHash: passwordHash, at: at)
     }
     func user(email: EmailAddress) async throws -> User? { try check(); return try await inner.user(email: email) }
+    func credentials(email: EmailAddress) async throws -> (User, PasswordHash)? { try check(); return try await inner.credentials(email: email) }
     func users() async throws -> [User] { try check(); return try await inner.users() }
     func deleteUser(email: EmailAddress) async throws -> Bool { try check(); return try await inner.deleteUser(email: email) }
     func updatePasswordHash(userID: User.ID, to hash: PasswordHash) async throws { try check(); try await inner.updatePasswordHash(userID: userID, to: hash) }
@@ -51,7 +52,7 @@ struct StoreFailureTests {
             // given a signed-in user, and then a database that breaks
             let browser = TestBrowser(client)
             try await browser.logIn(as: try await app.user(), using: app.authentication)
-            (app.store as! FailingStore).fail(with: .corrupt("SQLITE_CORRUPT: secret internal detail"))
+            (app.store as! FailingStore).fail(with: .failure("SQLITE_CORRUPT: secret internal detail"))
             // when they load a page
             let page = try await browser.get("/dashboard")
             // then they get a plain 500 page, without the internal error

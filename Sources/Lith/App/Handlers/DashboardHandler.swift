@@ -20,12 +20,16 @@ struct DashboardHandler: Sendable {
             ])
     }
 
-    /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
-    static func utc(_ date: Date) -> String {
+    private static let calendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
+    static func utc(_ date: Date) -> String {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        func two(_ value: Int?) -> String { (value ?? 0) < 10 ? "0\(value ?? 0)" : "\(value ?? 0)" }
         return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)) UTC"
     }
 

@@ -5,7 +5,6 @@ struct SignupHandlers: Sendable {
     let accounts: Accounts
     let authentication: Authentication
     let pages: Pages
-    let passwordPolicy: PasswordPolicy
 
     func show(_ request: Request, context: AppRequestContext) -> Response {
         page(context: context)
@@ -18,7 +17,7 @@ struct SignupHandlers: Sendable {
             let user = try await accounts.register(
                 email: email, password: form["password"] ?? "", confirmation: form["password_confirmation"] ?? "")
             var response = try await authentication.logIn(user, rememberMe: false, redirectTo: authentication.homePath, request: request, context: context)
-            response.setCookie(authentication.cookies.cookie(authentication.cookies.flashName, value: Flash.signedUp.rawValue))
+            response.setCookie(authentication.cookies.flash(.signedUp))
             return response
         } catch let errors as FieldErrors {
             // 422: the form again, the email kept, each error beside its field.
@@ -27,7 +26,7 @@ struct SignupHandlers: Sendable {
     }
 
     private func page(status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", errors: FieldErrors = FieldErrors()) -> Response {
-        var model: [String: Any] = ["email": email.withoutControlCharacters, "minimum_password_length": passwordPolicy.minimumLength]
+        var model: [String: Any] = ["email": email.withoutControlCharacters, "minimum_password_length": accounts.policy.minimumLength]
         for (field, message) in errors.messages { model["\(field.rawValue)_error"] = message }
         return pages.render("signup", title: "Sign up", status: status, auth: context.auth, model)
     }

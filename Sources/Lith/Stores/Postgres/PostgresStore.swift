@@ -104,19 +104,26 @@ public final class PostgresStore: Store {
                     VALUES (\(email.value), \(passwordHash.encoded), \(seconds), \(seconds)) RETURNING id
                     """)
                 for try await id in rows.decode(Int64.self) { return id }
-                throw StoreError.corrupt("insert returned no id")
+                throw StoreError.failure("insert returned no id")
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 throw StoreError.emailTaken
             }
         }
-        return User(id: id, email: email, passwordHash: passwordHash, createdAt: Date(unixSeconds: seconds), passwordChangedAt: Date(unixSeconds: seconds))
+        return User(id: id, email: email, createdAt: Date(unixSeconds: seconds), passwordChangedAt: Date(unixSeconds: seconds))
     }
 
     public func user(email: EmailAddress) async throws -> User? {
+        try await credentials(email: email)?.0
+    }
+
+    public func credentials(email: EmailAddress) async throws -> (User, PasswordHash)? {
         try await run { [client] in
             let rows = try await client.query(
-                "SELECT id, email, password_hash, created_at, password_changed_at FROM users WHERE email = \(email.value)")
-            for try await row in rows.decode((Int64, String, String, Int64, Int64).self) { return try Self.user(row) }
+                "SELECT id, email, created_at, password_changed_at, password_hash FROM users WHERE email = \(email.value)")
+            for try await row in rows.decode((Int64, String, Int64, Int64, String).self) {
+                guard let hash = try? PasswordHash(encoded: row.4) else { throw StoreError.failure("unreadable password hash for \(email)") }
+                return (Self.user((row.0, row.1, row.2, row.3)), hash)
+            }
             return nil
         }
     }
@@ -124,8 +131,8 @@ public final class PostgresStore: Store {
     public func users() async throws -> [User] {
         try await run { [client] in
             var users: [User] = []
-            let rows = try await client.query("SELECT id, email, password_hash, created_at, password_changed_at FROM users ORDER BY id")
-            for try await row in rows.decode((Int64, String, String, Int64, Int64).self) { users.append(try Self.user(row)) }
+            let rows = try await client.query("SELECT id, email, created_at, password_changed_at FROM users ORDER BY id")
+            for try await row in rows.decode((Int64, String, Int64, Int64).self) { users.append(Self.user(row)) }
             return users
         }
     }
@@ -163,15 +170,15 @@ public final class PostgresStore: Store {
             let rows = try await client.query(
                 """
                 SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip,
-                       u.email, u.password_hash, u.created_at, u.password_changed_at
+                       u.email, u.created_at, u.password_changed_at
                 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = \(digest.hex)
                 """)
-            for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64, Bool, String?, String?, String, String, Int64, Int64).self) {
+            for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64, Bool, String?, String?, String, Int64, Int64).self) {
                 let session = SessionRecord(
                     tokenDigest: digest, userID: row.0, createdAt: Date(unixSeconds: row.1), lastSeenAt: Date(unixSeconds: row.2),
                     expiresAt: Date(unixSeconds: row.3), idleTimeout: TimeInterval(row.4), rememberMe: row.5, userAgent: row.6, ipAddress: row.7)
-                return (session, try Self.user((row.0, row.8, row.9, row.10, row.11)))
+                return (session, Self.user((row.0, row.8, row.9, row.10)))
             }
             return nil
         }
@@ -224,7 +231,7 @@ public final class PostgresStore: Store {
             for try await value in try await client.query("SELECT value FROM lith_secrets WHERE name = \(name)").decode(ByteBuffer.self) {
                 return Array(value.readableBytesView)
             }
-            throw StoreError.corrupt("secret \(name) is missing")
+            throw StoreError.failure("secret \(name) is missing")
         }
     }
 
@@ -235,11 +242,8 @@ public final class PostgresStore: Store {
 
     // MARK: plumbing
 
-    private static func user(_ row: (Int64, String, String, Int64, Int64)) throws -> User {
-        guard let hash = try? PasswordHash(encoded: row.2) else { throw StoreError.corrupt("unreadable password hash for user \(row.0)") }
-        return User(
-            id: row.0, email: EmailAddress(stored: row.1), passwordHash: hash, createdAt: Date(unixSeconds: row.3),
-            passwordChangedAt: Date(unixSeconds: row.4))
+    private static func user(_ row: (Int64, String, Int64, Int64)) -> User {
+        User(id: row.0, email: EmailAddress(stored: row.1), createdAt: Date(unixSeconds: row.2), passwordChangedAt: Date(unixSeconds: row.3))
     }
 
     /// Runs a store call under the deadline, turning driver errors into ``StoreError``.
@@ -249,15 +253,23 @@ public final class PostgresStore: Store {
         } catch let error as StoreError {
             throw error
         } catch let error as PSQLError {
-            switch error.code {
-            case .server:
-                throw StoreError.corrupt(Self.reason(error))
-            default:
-                throw StoreError.unavailable(Self.reason(error))
+            if error.code == .server, !Self.meansUnavailable(sqlState: error.serverInfo?[.sqlState]) {
+                throw StoreError.failure(Self.reason(error))
             }
+            throw StoreError.unavailable(Self.reason(error))
         } catch {
             throw StoreError.unavailable(Self.reason(error))
         }
+    }
+
+    /// SQLSTATEs that say "try again soon" rather than "this is wrong":
+    /// connection trouble (08), too many connections (53), shutdown or
+    /// restart (57), serialization failures and deadlocks (40), and a
+    /// read-only primary during failover (25006). Like SQLite's busy/locked,
+    /// they become 503s.
+    static func meansUnavailable(sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return ["08", "53", "57", "40"].contains(String(sqlState.prefix(2))) || sqlState == "25006"
     }
 
     static func reason(_ error: any Error) -> String {
@@ -273,7 +285,7 @@ public final class PostgresStore: Store {
         }
         if let error = error as? StoreError {
             switch error {
-            case .unavailable(let reason), .corrupt(let reason): return reason
+            case .unavailable(let reason), .failure(let reason): return reason
             case .emailTaken: return "email taken"
             }
         }

@@ -22,17 +22,16 @@ public final class SQLiteStore: Store {
         let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        var opened: [SQLiteConnection] = []
         do {
-            let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
-            try await configure(writer, readOnly: false)
-            var readers: [SQLiteConnection] = []
-            for _ in 0..<max(1, readerCount) {
-                let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
-                try await configure(reader, readOnly: true)
-                readers.append(reader)
+            for index in 0...max(1, readerCount) {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+                opened.append(connection)
+                try await configure(connection, readOnly: index > 0)
             }
-            return SQLiteStore(writer: writer, readers: readers, threadPool: threadPool, logger: logger)
+            return SQLiteStore(writer: opened[0], readers: Array(opened.dropFirst()), threadPool: threadPool, logger: logger)
         } catch {
+            for connection in opened { try? await connection.close() }
             try? await threadPool.shutdownGracefully()
             throw StoreError.unavailable("can't open SQLite database at \(path): \(Self.reason(error))")
         }
@@ -105,21 +104,29 @@ public final class SQLiteStore: Store {
         } catch {
             throw Self.translate(error)
         }
-        guard let id = rows.first?.column("id")?.integer else { throw StoreError.corrupt("insert returned no id") }
-        return User(id: Int64(id), email: email, passwordHash: passwordHash, createdAt: Date(unixSeconds: now.unixSeconds), passwordChangedAt: Date(unixSeconds: now.unixSeconds))
+        guard let id = rows.first?.column("id")?.integer else { throw StoreError.failure("insert returned no id") }
+        return User(id: Int64(id), email: email, createdAt: Date(unixSeconds: now.unixSeconds), passwordChangedAt: Date(unixSeconds: now.unixSeconds))
     }
 
     public func user(email: EmailAddress) async throws -> User? {
+        try await credentials(email: email)?.0
+    }
+
+    public func credentials(email: EmailAddress) async throws -> (User, PasswordHash)? {
         try await run {
             let rows = try await reader.query(
                 "SELECT id, email, password_hash, created_at, password_changed_at FROM users WHERE email = ?", [.text(email.value)])
-            return try rows.first.map { try Self.user(from: $0, idColumn: "id", createdColumn: "created_at") }
+            guard let row = rows.first else { return nil }
+            guard let encoded = row.column("password_hash")?.string, let hash = try? PasswordHash(encoded: encoded) else {
+                throw StoreError.failure("unreadable password hash for \(email)")
+            }
+            return (try Self.user(from: row, idColumn: "id", createdColumn: "created_at"), hash)
         }
     }
 
     public func users() async throws -> [User] {
         try await run {
-            try await reader.query("SELECT id, email, password_hash, created_at, password_changed_at FROM users ORDER BY id")
+            try await reader.query("SELECT id, email, created_at, password_changed_at FROM users ORDER BY id")
                 .map { try Self.user(from: $0, idColumn: "id", createdColumn: "created_at") }
         }
     }
@@ -160,7 +167,7 @@ public final class SQLiteStore: Store {
             let rows = try await reader.query(
                 """
                 SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me,
-                       s.user_agent, s.ip, u.email, u.password_hash, u.created_at AS user_created_at, u.password_changed_at
+                       s.user_agent, s.ip, u.email, u.created_at AS user_created_at, u.password_changed_at
                 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.token_hash = ?
                 """,
@@ -227,7 +234,7 @@ public final class SQLiteStore: Store {
                 [.text(name), .blob(ByteBuffer(bytes: candidate))]
             )
             guard case .blob(let buffer) = try await writer.query("SELECT value FROM lith_secrets WHERE name = ?", [.text(name)]).first?.column("value")
-            else { throw StoreError.corrupt("secret \(name) is missing") }
+            else { throw StoreError.failure("secret \(name) is missing") }
             return Array(buffer.readableBytesView)
         }
     }
@@ -240,20 +247,17 @@ public final class SQLiteStore: Store {
     // MARK: decoding and errors
 
     private static func user(from row: SQLiteRow, idColumn: String, createdColumn: String) throws -> User {
-        guard let email = row.column("email")?.string, let encodedHash = row.column("password_hash")?.string,
-            let hash = try? PasswordHash(encoded: encodedHash)
-        else { throw StoreError.corrupt("unreadable user row") }
+        guard let email = row.column("email")?.string else { throw StoreError.failure("unreadable user row") }
         return User(
             id: Int64(try int(row, idColumn)),
             email: EmailAddress(stored: email),
-            passwordHash: hash,
             createdAt: Date(unixSeconds: Int64(try int(row, createdColumn))),
             passwordChangedAt: Date(unixSeconds: Int64(try int(row, "password_changed_at")))
         )
     }
 
     private static func int(_ row: SQLiteRow, _ column: String) throws -> Int {
-        guard case .integer(let value) = row.column(column) else { throw StoreError.corrupt("column \(column) is not an integer") }
+        guard case .integer(let value) = row.column(column) else { throw StoreError.failure("column \(column) is not an integer") }
         return Int(value)
     }
 
@@ -281,7 +285,7 @@ public final class SQLiteStore: Store {
             case .busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .cantOpen, .ioError, .full, .readOnly:
                 return .unavailable(error.message)
             default:
-                return .corrupt(error.message)
+                return .failure(error.message)
             }
         }
         return .unavailable(reason(error))
