@@ -15,6 +15,8 @@
 #   LITH_BIN=.build/release/lith scripts/fleet-test.sh
 set -euo pipefail
 
+# A LITH_BIN given relative to the caller's directory still works after the cd.
+if [ -n "${LITH_BIN:-}" ] && [ -e "$LITH_BIN" ]; then LITH_BIN=$(realpath "$LITH_BIN"); fi
 cd "$(dirname "$0")/.."
 LITH_BIN=${LITH_BIN:-.build/debug/lith}
 export LITH_PG_DIR=${LITH_PG_DIR:-/tmp/lith-fleet-postgres}

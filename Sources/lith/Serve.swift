@@ -70,10 +70,17 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "lith")
         logger.logLevel = configuration.logLevel
         let store = try await StoreFactory.open(configuration.database, poolSize: configuration.databasePoolSize, logger: logger)
-        try await store.migrate()
-        let app = try await LithApp.build(configuration: configuration, store: store, logger: logger)
+        let app: LithApp
+        do {
+            try await store.migrate()
+            app = try await LithApp.build(configuration: configuration, store: store, logger: logger)
+        } catch {
+            try? await store.close()
+            throw error
+        }
         let console = ConsoleContext.current
         let database = configuration.database
+        // From here the application's services own the store and close it at shutdown.
         try await app.application { channel in
             let port = channel.localAddress?.port ?? configuration.port
             console.write("Lith is serving http://\(configuration.host):\(port) (database: \(database))\n")

@@ -8,17 +8,36 @@ public struct Pages: Sendable {
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
 
-    /// Loads the templates and stylesheet shipped with the package.
+    /// Loads the templates and stylesheet shipped with the package, from the
+    /// `lith_Lith.resources` folder SwiftPM puts beside the binary.
     public static func load() async throws -> Pages {
-        guard let templates = Bundle.module.path(forResource: "Templates", ofType: nil),
-            let stylesheet = Bundle.module.path(forResource: "Assets/style", ofType: "css")
-        else { throw PagesError.resourcesMissing }
-        let library = try await MustacheLibrary(directory: templates)
-        let css = try String(contentsOfFile: stylesheet, encoding: .utf8)
+        let bundle = try resourceBundle()
+        let library = try await MustacheLibrary(directory: bundle.appendingPathComponent("Templates").path)
+        let css = try String(contentsOf: bundle.appendingPathComponent("Assets/style.css"), encoding: .utf8)
         return Pages(library: library, stylesheet: ByteBuffer(string: css))
     }
 
-    enum PagesError: Error { case resourcesMissing }
+    /// Where SwiftPM's generated `Bundle.module` would look first, checked by
+    /// hand: `Bundle.module` traps when the folder is missing (a binary copied
+    /// without it), and a clear error is better than a crash.
+    static func resourceBundle() throws -> URL {
+        let name = "lith_Lith.resources"
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent(name),
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("Templates").path) })
+        else { throw ResourcesMissing(searched: candidates.map(\.path)) }
+        return found
+    }
+
+    /// The templates aren't where the binary expects them.
+    public struct ResourcesMissing: Error, CustomStringConvertible {
+        public let searched: [String]
+        public var description: String {
+            "templates not found: copy the lith_Lith.resources folder from .build/<configuration>/ next to the lith binary (looked in \(searched.joined(separator: ", ")))"
+        }
+    }
 
     /// Renders `template` inside the layout, with the navbar and flash of this request.
     func render(

@@ -29,9 +29,12 @@ public struct SessionPurgeService: Service {
                 return  // shutting down
             }
             do {
-                let purged = try await store.deleteExpiredSessions(now: clock())
+                // Cancelled by shutdown too: a purge waiting on a database
+                // that's away must not hold up SIGTERM.
+                let purged = try await cancelWhenGracefulShutdown { [store, clock] in try await store.deleteExpiredSessions(now: clock()) }
                 if purged > 0 { logger.info("purged \(purged) expired sessions") }
             } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 // The database may be briefly away; the next round tries again.
                 logger.warning("session purge failed: \(error)")
             }
