@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Lith
 import Logging
+import NIOCore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,10 +81,20 @@ struct Serve: AsyncParsableCommand {
         }
         let console = ConsoleContext.current
         let database = configuration.database
-        // From here the application's services own the store and close it at shutdown.
-        try await app.application { channel in
-            let port = channel.localAddress?.port ?? configuration.port
-            console.write("Lith is serving http://\(configuration.host):\(port) (database: \(database))\n")
-        }.runService()
+        // The application's services close the store at shutdown; closing again
+        // here covers a server that never started (close is idempotent).
+        do {
+            try await app.application { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                console.write("Lith is serving http://\(configuration.host):\(port) (database: \(database))\n")
+            }.runService()
+            try? await store.close()
+        } catch let error as IOError {
+            try? await store.close()
+            throw CLIError("can't listen on \(configuration.host):\(configuration.port): \(error.description)")
+        } catch {
+            try? await store.close()
+            throw error
+        }
     }
 }

@@ -14,6 +14,7 @@ public final class SQLiteStore: Store {
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = NIOLockedValueBox(0)
+    private let closing = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
@@ -239,9 +240,20 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Closes the connections and the thread pool. Every call waits for the
+    /// same closing, which runs in a task of its own so that a caller being
+    /// cancelled (a service group tearing down) can't leave it half done.
     public func close() async throws {
-        for connection in readers + [writer] { try? await connection.close() }
-        try await threadPool.shutdownGracefully()
+        let task = closing.withLockedValue { closing in
+            if let closing { return closing }
+            let task = Task { [readers, writer, threadPool] in
+                for connection in readers + [writer] { try? await connection.close() }
+                try? await threadPool.shutdownGracefully()
+            }
+            closing = task
+            return task
+        }
+        await task.value
     }
 
     // MARK: decoding and errors
