@@ -5,7 +5,7 @@ import Mustache
 /// The app's HTML: mustache templates parsed once at start-up, rendered with
 /// HTML escaping, wrapped in responses that say they are HTML.
 public struct Pages: Sendable {
-    let library: MustacheLibrary
+    let templates: CompiledTemplates
     let stylesheet: ByteBuffer
 
     /// Loads the templates and stylesheet shipped with the package, from the
@@ -14,7 +14,7 @@ public struct Pages: Sendable {
         let bundle = try resourceBundle()
         let library = try await MustacheLibrary(directory: bundle.appendingPathComponent("Templates").path)
         let css = try String(contentsOf: bundle.appendingPathComponent("Assets/style.css"), encoding: .utf8)
-        return Pages(library: library, stylesheet: ByteBuffer(string: css))
+        return Pages(templates: CompiledTemplates(library: library), stylesheet: ByteBuffer(string: css))
     }
 
     /// Where SwiftPM's generated `Bundle.module` would look first, checked by
@@ -41,18 +41,18 @@ public struct Pages: Sendable {
 
     /// Renders `template` inside the layout, with the navbar and flash of this request.
     func render(
-        _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: [String: Any] = [:]
+        _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: PageModel = [:]
     ) -> Response {
         var model = model
-        model["title"] = title
-        model["csrf_token"] = auth.csrfToken
-        if let user = auth.user { model["current_user"] = ["email": user.email.value] }
-        if let flash = auth.flash { model["flash"] = ["message": flash.message, "kind": flash.kind] }
-        let html = library.render(model, withTemplate: template) ?? "<!doctype html><title>\(status.code)</title>"
+        model["title"] = .text(title)
+        model["csrf_token"] = .text(auth.csrfToken)
+        if let user = auth.user { model["current_user"] = .object(["email": user.email.value]) }
+        if let flash = auth.flash { model["flash"] = .object(["message": flash.message, "kind": flash.kind]) }
+        let body = templates.render(template, model) ?? ByteBuffer(string: "<!doctype html><title>\(status.code)</title>")
         return Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: html))
+            body: .init(byteBuffer: body)
         )
     }
 }

@@ -12,11 +12,12 @@ struct DashboardHandler: Sendable {
         return pages.render(
             "dashboard", title: "Dashboard", auth: context.auth,
             [
-                "email": user.email.value,
-                "signed_in_at": Self.utc(session.createdAt),
-                "signed_in_at_iso": session.createdAt.formatted(.iso8601),
-                "session_end": "after \(Self.span(session.idleTimeout)) without activity, and at the latest at \(Self.utc(session.expiresAt))"
-                    + (session.rememberMe ? " (remembered on this device)" : ""),
+                "email": .text(user.email.value),
+                "signed_in_at": .text(Self.utc(session.createdAt)),
+                "signed_in_at_iso": .text(session.createdAt.formatted(.iso8601)),
+                "session_end": .text(
+                    "after \(Self.span(session.idleTimeout)) without activity, and at the latest at \(Self.utc(session.expiresAt))"
+                        + (session.rememberMe ? " (remembered on this device)" : "")),
             ])
     }
 

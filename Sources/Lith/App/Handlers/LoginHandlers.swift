@@ -48,9 +48,9 @@ struct LoginHandlers: Sendable {
         status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", next: String, rememberMe: Bool = false,
         errors: FieldErrors = FieldErrors(), formError: String? = nil
     ) -> Response {
-        var model: [String: Any] = ["email": email.withoutControlCharacters, "next": next, "remember_me": rememberMe]
-        for (field, message) in errors.messages { model["\(field.rawValue)_error"] = message }
-        if let formError { model["form_error"] = formError }
+        var model: PageModel = ["email": .text(email.withoutControlCharacters), "next": .text(next), "remember_me": .flag(rememberMe)]
+        for (field, message) in errors.messages { model["\(field.rawValue)_error"] = .text(message) }
+        if let formError { model["form_error"] = .text(formError) }
         return pages.render("login", title: "Log in", status: status, auth: context.auth, model)
     }
 }

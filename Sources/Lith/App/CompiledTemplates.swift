@@ -1,0 +1,184 @@
+import Mustache
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Renders mustache templates without walking them on every request.
+///
+/// For a given *shape* of model — which keys are present, which flags are
+/// on, which texts are empty — a template always produces the same markup
+/// around the same interpolated texts. So the first time a shape is seen, the
+/// template is rendered once through swift-mustache with a unique marker in
+/// place of every non-empty text, and the output is cut at the markers into
+/// static chunks and slots. Every later page of that shape is the chunks with
+/// the real texts, HTML-escaped exactly as mustache escapes, in the slots.
+/// Mustache stays the template language and the reference renderer; this is
+/// a cache of its output, keyed so that it can't serve the wrong markup.
+final class CompiledTemplates: Sendable {
+    private let library: MustacheLibrary
+    private let cache = NIOLockedValueBox<[String: Compiled]>([:])
+    /// Shapes are few (a handful per page); this only guards against a bug
+    /// that would make them unbounded.
+    private static let maximumShapes = 512
+
+    init(library: MustacheLibrary) {
+        self.library = library
+    }
+
+    /// The page, as mustache would render `model` with `template`.
+    func render(_ template: String, _ model: PageModel) -> ByteBuffer? {
+        let key = Self.shapeKey(template, model)
+        let compiled = cache.withLockedValue { $0[key] } ?? compile(template, model, key: key)
+        guard let compiled else { return nil }
+        var output = ByteBuffer()
+        output.reserveCapacity(compiled.size + 256)
+        for part in compiled.parts {
+            switch part {
+            case .markup(let bytes): output.writeBytes(bytes)
+            case .slot(let path): Self.writeEscaped(Self.text(at: path, in: model) ?? "", to: &output)
+            }
+        }
+        return output
+    }
+
+    /// What mustache itself renders: the reference the cache must agree with.
+    func renderDirectly(_ template: String, _ model: PageModel) -> String? {
+        library.render(Self.mustacheModel(model) { _, string in string }, withTemplate: template)
+    }
+
+    // MARK: compiling a shape
+
+    private struct Compiled: Sendable {
+        let parts: [Part]
+        let size: Int
+    }
+
+    private enum Part: Sendable {
+        case markup([UInt8])
+        /// The model key, and the field for an object's text.
+        case slot(Path)
+    }
+
+    private struct Path: Sendable, Hashable {
+        let key: String
+        let field: String?
+    }
+
+    private func compile(_ template: String, _ model: PageModel, key: String) -> Compiled? {
+        var paths: [Path] = []
+        let marked = Self.mustacheModel(model) { path, _ in
+            paths.append(path)
+            return Self.marker(paths.count - 1)
+        }
+        guard let rendered = library.render(marked, withTemplate: template) else { return nil }
+        let compiled = Self.split(rendered, paths: paths)
+        cache.withLockedValue { cache in
+            if cache.count < Self.maximumShapes { cache[key] = compiled }
+        }
+        return compiled
+    }
+
+    /// Private-use characters: never in Lith's templates, never escaped by mustache.
+    private static let open: Unicode.Scalar = "\u{F8F0}"
+    private static let close: Unicode.Scalar = "\u{F8F1}"
+
+    private static func marker(_ index: Int) -> String {
+        "\(Character(open))\(index)\(Character(close))"
+    }
+
+    private static func split(_ rendered: String, paths: [Path]) -> Compiled {
+        var parts: [Part] = []
+        var markup = ""
+        var scalars = rendered.unicodeScalars.makeIterator()
+        var size = 0
+        while let scalar = scalars.next() {
+            guard scalar == open else {
+                markup.unicodeScalars.append(scalar)
+                continue
+            }
+            var digits = ""
+            while let digit = scalars.next(), digit != close { digits.unicodeScalars.append(digit) }
+            let bytes = Array(markup.utf8)
+            size += bytes.count
+            parts.append(.markup(bytes))
+            markup = ""
+            if let index = Int(digits), paths.indices.contains(index) { parts.append(.slot(paths[index])) }
+        }
+        let bytes = Array(markup.utf8)
+        size += bytes.count
+        parts.append(.markup(bytes))
+        return Compiled(parts: parts, size: size)
+    }
+
+    // MARK: models
+
+    /// The model as mustache takes it, with every non-empty text replaced by
+    /// `text(path, value)`: the value itself for direct rendering, a marker
+    /// for compiling. Empty texts stay empty, since they switch sections off.
+    private static func mustacheModel(_ model: PageModel, text: (Path, String) -> String) -> [String: Any] {
+        var result: [String: Any] = [:]
+        for key in model.keys.sorted() {
+            switch model[key]! {
+            case .text(let string):
+                result[key] = string.isEmpty ? "" : text(Path(key: key, field: nil), string)
+            case .flag(let flag):
+                result[key] = flag
+            case .object(let fields):
+                var object: [String: Any] = [:]
+                for field in fields.keys.sorted() {
+                    let string = fields[field]!
+                    object[field] = string.isEmpty ? "" : text(Path(key: key, field: field), string)
+                }
+                result[key] = object
+            }
+        }
+        return result
+    }
+
+    private static func text(at path: Path, in model: PageModel) -> String? {
+        switch model[path.key] {
+        case .text(let string): return path.field == nil ? string : nil
+        case .object(let fields): return path.field.flatMap { fields[$0] }
+        default: return nil
+        }
+    }
+
+    /// Template, keys, and for each value what sections see of it.
+    static func shapeKey(_ template: String, _ model: PageModel) -> String {
+        var key = template
+        for name in model.keys.sorted() {
+            key += "|" + name + "="
+            switch model[name]! {
+            case .text(let string): key += string.isEmpty ? "e" : "t"
+            case .flag(let flag): key += flag ? "1" : "0"
+            case .object(let fields):
+                key += "{" + fields.keys.sorted().map { $0 + (fields[$0]!.isEmpty ? ":e" : ":t") }.joined(separator: ",") + "}"
+            }
+        }
+        return key
+    }
+
+    /// Escapes exactly what swift-mustache's `htmlEscape` escapes.
+    static func writeEscaped(_ text: String, to buffer: inout ByteBuffer) {
+        var start = text.utf8.startIndex
+        var index = start
+        let utf8 = text.utf8
+        while index != utf8.endIndex {
+            let replacement: StaticString?
+            switch utf8[index] {
+            case UInt8(ascii: "<"): replacement = "&lt;"
+            case UInt8(ascii: ">"): replacement = "&gt;"
+            case UInt8(ascii: "&"): replacement = "&amp;"
+            case UInt8(ascii: "\""): replacement = "&quot;"
+            case UInt8(ascii: "'"): replacement = "&#39;"
+            default: replacement = nil
+            }
+            if let replacement {
+                buffer.writeBytes(utf8[start..<index])
+                buffer.writeStaticString(replacement)
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        buffer.writeBytes(utf8[start..<index])
+    }
+}

@@ -1,0 +1,15 @@
+/// What a page template is rendered with: text, flags, and small objects of
+/// text (the signed-in user, the flash). Typed, rather than `[String: Any]`,
+/// so a page's *shape* — which sections are on — can be told from its values.
+public enum PageValue: Sendable, Equatable {
+    case text(String)
+    case flag(Bool)
+    case object([String: String])
+}
+
+public typealias PageModel = [String: PageValue]
+
+extension PageValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(booleanLiteral value: Bool) { self = .flag(value) }
+}

@@ -1,0 +1,67 @@
+import Foundation
+@testable import Lith
+import Mustache
+import NIOCore
+import Testing
+
+/// The compiled-shape cache must render exactly what mustache renders.
+@Suite("Compiled templates")
+struct CompiledTemplatesTests {
+    static let templates: CompiledTemplates = {
+        var library = MustacheLibrary()
+        try! library.register(
+            "<p>{{title}}</p>{{#user}}<b>{{email}}</b>{{/user}}{{^user}}guest{{/user}}{{#error}}<em>{{error}}</em>{{/error}}"
+                + "{{#on}}ON{{/on}}<input value=\"{{value}}\">{{> part}}",
+            named: "page")
+        try! library.register("<i>{{title}}</i>", named: "part")
+        return CompiledTemplates(library: library)
+    }()
+
+    static let models: [PageModel] = [
+        ["title": "Hello", "value": "plain"],
+        ["title": "<script>alert('x') & \"y\"</script>", "value": "a\"b'c<d>e&f", "on": true],
+        ["title": "é ü 日本 🎉", "user": .object(["email": "ada@example.com"]), "error": "Bad & worse", "on": false],
+        ["title": "", "value": "", "user": .object(["email": ""]), "error": ""],
+        ["title": "x\u{F8F0}1\u{F8F1}y", "value": "\u{F8F0}0\u{F8F1}"],
+    ]
+
+    @Test(arguments: models)
+    func rendersExactlyWhatMustacheRenders(model: PageModel) throws {
+        let direct = try #require(Self.templates.renderDirectly("page", model))
+        for _ in 0..<3 {  // first render compiles the shape, later ones reuse it
+            let compiled = try #require(Self.templates.render("page", model))
+            #expect(String(buffer: compiled) == direct)
+        }
+    }
+
+    @Test func twoModelsOfOneShapeGetTheirOwnTexts() throws {
+        let first = try #require(Self.templates.render("page", ["title": "one", "value": "1"]))
+        let second = try #require(Self.templates.render("page", ["title": "two", "value": "2"]))
+        #expect(String(buffer: first).contains("<p>one</p>"))
+        #expect(String(buffer: second).contains("<p>two</p>"))
+        #expect(!String(buffer: second).contains("one"))
+    }
+
+    @Test func shapesDifferWhenASectionWouldTurnOff() {
+        #expect(CompiledTemplates.shapeKey("page", ["error": "x"]) != CompiledTemplates.shapeKey("page", ["error": ""]))
+        #expect(CompiledTemplates.shapeKey("page", ["on": true]) != CompiledTemplates.shapeKey("page", ["on": false]))
+        #expect(CompiledTemplates.shapeKey("page", ["error": "x"]) == CompiledTemplates.shapeKey("page", ["error": "y"]))
+    }
+
+    @Test func theAppsOwnPagesRenderAsMustacheDoes() async throws {
+        let pages = try await Pages.load()
+        let models: [(String, PageModel)] = [
+            ("login", ["title": "Log in", "csrf_token": "tok", "email": "a&b@example.com", "next": "/x?a=1&b=2", "remember_me": true,
+                       "form_error": "Invalid email or password.", "flash": .object(["message": "You have been logged out.", "kind": "info"])]),
+            ("signup", ["title": "Sign up", "csrf_token": "tok", "email": "", "email_error": "Enter your email address.", "minimum_password_length": "8"]),
+            ("dashboard", ["title": "Dashboard", "csrf_token": "tok", "current_user": .object(["email": "o'neil@example.com"]), "email": "o'neil@example.com",
+                           "signed_in_at": "2026-11-21 20:36 UTC", "signed_in_at_iso": "2026-11-21T20:36:00Z", "session_end": "later"]),
+            ("error", ["title": "Page not found", "csrf_token": "", "heading": "Page not found", "message": "There is no page at this address."]),
+        ]
+        for (template, model) in models {
+            let direct = try #require(pages.templates.renderDirectly(template, model))
+            let compiled = try #require(pages.templates.render(template, model))
+            #expect(String(buffer: compiled) == direct, "\(template)")
+        }
+    }
+}
