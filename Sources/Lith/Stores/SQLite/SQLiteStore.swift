@@ -7,45 +7,45 @@ import SQLiteNIO
 
 /// The embedded store: one SQLite file in WAL mode. Writes go through one
 /// connection (SQLite allows one writer at a time anyway, and this keeps them
-/// from fighting over the lock); reads spread over a few more, which WAL lets
-/// run beside the writer. All of it runs on a thread pool of the store's own,
-/// never on the event loops and never on the password hashing pool.
+/// from fighting over the lock) on a thread of the store's own, since a write
+/// may wait for another process's lock. Reads use a few read-only connections
+/// with prepared statements on the calling thread (``SQLiteReader``): WAL lets
+/// them run beside the writer without waiting.
 public final class SQLiteStore: Store {
     private let writer: SQLiteConnection
-    private let readers: [SQLiteConnection]
-    private let nextReader = NIOLockedValueBox(0)
+    private let reader: SQLiteReader
     private let closing = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, readerCount: Int = 2, logger: Logger = Logger(label: "lith.sqlite")) async throws -> SQLiteStore {
-        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
+    public static func open(path: String, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite")) async throws -> SQLiteStore {
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
-        var opened: [SQLiteConnection] = []
+        var writer: SQLiteConnection?
         do {
-            for index in 0...max(1, readerCount) {
-                let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
-                opened.append(connection)
-                try await configure(connection, readOnly: index > 0)
-            }
-            return SQLiteStore(writer: opened[0], readers: Array(opened.dropFirst()), threadPool: threadPool, logger: logger)
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+            writer = connection
+            try await configure(connection)
+            // After the writer: it creates the file and switches it to WAL.
+            let reader = try SQLiteReader(path: path, count: readerCount)
+            return SQLiteStore(writer: connection, reader: reader, threadPool: threadPool, logger: logger)
         } catch {
-            for connection in opened { try? await connection.close() }
+            try? await writer?.close()
             try? await threadPool.shutdownGracefully()
             throw StoreError.unavailable("can't open SQLite database at \(path): \(Self.reason(error))")
         }
     }
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
+    private init(writer: SQLiteConnection, reader: SQLiteReader, threadPool: NIOThreadPool, logger: Logger) {
         self.writer = writer
-        self.readers = readers
+        self.reader = reader
         self.threadPool = threadPool
         self.logger = logger
     }
 
-    private static func configure(_ connection: SQLiteConnection, readOnly: Bool) async throws {
+    private static func configure(_ connection: SQLiteConnection) async throws {
         // WAL: readers never block the writer or each other; NORMAL sync is
         // durable across application crashes and the recommended pairing with WAL.
         _ = try await connection.query("PRAGMA journal_mode = WAL")
@@ -54,15 +54,6 @@ public final class SQLiteStore: Store {
         // Another process (`lith user create` beside a running server) may hold
         // the write lock briefly; wait for it instead of failing.
         _ = try await connection.query("PRAGMA busy_timeout = 5000")
-        if readOnly { _ = try await connection.query("PRAGMA query_only = ON") }
-    }
-
-    private var reader: SQLiteConnection {
-        let index = nextReader.withLockedValue { value in
-            value = (value + 1) % readers.count
-            return value
-        }
-        return readers[index]
     }
 
     // MARK: migrations
@@ -114,22 +105,18 @@ public final class SQLiteStore: Store {
     }
 
     public func credentials(email: EmailAddress) async throws -> (User, PasswordHash)? {
-        try await run {
-            let rows = try await reader.query(
-                "SELECT id, email, password_hash, created_at, password_changed_at FROM users WHERE email = ?", [.text(email.value)])
-            guard let row = rows.first else { return nil }
-            guard let encoded = row.column("password_hash")?.string, let hash = try? PasswordHash(encoded: encoded) else {
+        try read(
+            "SELECT id, email, created_at, password_changed_at, password_hash FROM users WHERE email = ?", [.text(email.value)]
+        ) { row -> (User, PasswordHash) in
+            guard let encoded = row.text(4), let hash = try? PasswordHash(encoded: encoded) else {
                 throw StoreError.failure("unreadable password hash for \(email)")
             }
-            return (try Self.user(from: row, idColumn: "id", createdColumn: "created_at"), hash)
-        }
+            return (try Self.user(row), hash)
+        }.first
     }
 
     public func users() async throws -> [User] {
-        try await run {
-            try await reader.query("SELECT id, email, created_at, password_changed_at FROM users ORDER BY id")
-                .map { try Self.user(from: $0, idColumn: "id", createdColumn: "created_at") }
-        }
+        try read("SELECT id, email, created_at, password_changed_at FROM users ORDER BY id") { try Self.user($0) }
     }
 
     public func deleteUser(email: EmailAddress) async throws -> Bool {
@@ -164,30 +151,22 @@ public final class SQLiteStore: Store {
     }
 
     public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
-        try await run {
-            let rows = try await reader.query(
-                """
-                SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me,
-                       s.user_agent, s.ip, u.email, u.created_at AS user_created_at, u.password_changed_at
-                FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = ?
-                """,
-                [.text(digest.hex)]
-            )
-            guard let row = rows.first else { return nil }
+        try read(
+            """
+            SELECT u.id, u.email, u.created_at, u.password_changed_at,
+                   s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = ?
+            """,
+            [.text(digest.hex)]
+        ) { row -> (SessionRecord, User) in
+            let user = try Self.user(row)
             let session = SessionRecord(
-                tokenDigest: digest,
-                userID: Int64(try Self.int(row, "user_id")),
-                createdAt: Date(unixSeconds: Int64(try Self.int(row, "created_at"))),
-                lastSeenAt: Date(unixSeconds: Int64(try Self.int(row, "last_seen_at"))),
-                expiresAt: Date(unixSeconds: Int64(try Self.int(row, "expires_at"))),
-                idleTimeout: TimeInterval(try Self.int(row, "idle_timeout")),
-                rememberMe: try Self.int(row, "remember_me") != 0,
-                userAgent: row.column("user_agent")?.string,
-                ipAddress: row.column("ip")?.string
-            )
-            return (session, try Self.user(from: row, idColumn: "user_id", createdColumn: "user_created_at"))
-        }
+                tokenDigest: digest, userID: user.id, createdAt: Date(unixSeconds: row.int(4)), lastSeenAt: Date(unixSeconds: row.int(5)),
+                expiresAt: Date(unixSeconds: row.int(6)), idleTimeout: TimeInterval(row.int(7)), rememberMe: row.int(8) != 0,
+                userAgent: row.text(9), ipAddress: row.text(10))
+            return (session, user)
+        }.first
     }
 
     public func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws {
@@ -221,9 +200,7 @@ public final class SQLiteStore: Store {
     }
 
     public func sessionCount() async throws -> Int {
-        try await run {
-            try await reader.query("SELECT COUNT(*) AS n FROM sessions").first?.column("n")?.integer ?? 0
-        }
+        Int(try read("SELECT COUNT(*) FROM sessions") { $0.int(0) }.first ?? 0)
     }
 
     // MARK: secrets
@@ -246,8 +223,9 @@ public final class SQLiteStore: Store {
     public func close() async throws {
         let task = closing.withLockedValue { closing in
             if let closing { return closing }
-            let task = Task { [readers, writer, threadPool] in
-                for connection in readers + [writer] { try? await connection.close() }
+            let task = Task { [reader, writer, threadPool] in
+                reader.close()
+                try? await writer.close()
                 try? await threadPool.shutdownGracefully()
             }
             closing = task
@@ -258,18 +236,21 @@ public final class SQLiteStore: Store {
 
     // MARK: decoding and errors
 
-    private static func user(from row: SQLiteRow, idColumn: String, createdColumn: String) throws -> User {
-        guard let email = row.column("email")?.string else { throw StoreError.failure("unreadable user row") }
-        return User(
-            id: Int64(try int(row, idColumn)),
-            email: EmailAddress(stored: email),
-            createdAt: Date(unixSeconds: Int64(try int(row, createdColumn))),
-            passwordChangedAt: Date(unixSeconds: Int64(try int(row, "password_changed_at")))
-        )
+    /// A user from the first four columns: id, email, created_at, password_changed_at.
+    private static func user(_ row: SQLiteReader.Row) throws -> User {
+        guard let email = row.text(1) else { throw StoreError.failure("unreadable user row") }
+        return User(id: row.int(0), email: EmailAddress(stored: email), createdAt: Date(unixSeconds: row.int(2)), passwordChangedAt: Date(unixSeconds: row.int(3)))
     }
 
-    private static func int(_ row: SQLiteRow, _ column: String) throws -> Int {
-        guard case .integer(let value) = row.column(column) else { throw StoreError.failure("column \(column) is not an integer") }
+    /// A read on the calling thread (see ``SQLiteReader``), errors as ``StoreError``.
+    private func read<T>(_ sql: String, _ binds: [SQLiteReader.Bind] = [], _ map: (SQLiteReader.Row) throws -> T) throws -> [T] {
+        do {
+            return try reader.rows(sql, binds, map)
+        } catch let failure as SQLiteReader.Failure {
+            throw failure.isTransient ? StoreError.unavailable(failure.description) : StoreError.failure(failure.description)
+        }
+    }
+
         return Int(value)
     }
 
