@@ -251,9 +251,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-        return Int(value)
-    }
-
     /// Runs a store operation, turning driver errors into ``StoreError``.
     private func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
