@@ -24,9 +24,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // A C shim for the one SQLite call Swift can't make (variadic).
+        .target(name: "CLithSQLite"),
         .target(
             name: "Lith",
             dependencies: [
+                "CLithSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import CLithSQLite
 import NIOConcurrencyHelpers
 import VaporCSQLite
 
@@ -29,6 +30,11 @@ final class SQLiteReader: Sendable {
 
     func close() {
         for connection in connections { connection.withLockedValue { $0.close() } }
+    }
+
+    /// How often SQLite re-prepared `sql` across the connections: should stay 0.
+    func reprepares(of sql: String) -> Int {
+        connections.reduce(0) { total, connection in total + connection.withLockedValue { $0.reprepares(of: sql) } }
     }
 
     enum Bind {
@@ -71,6 +77,11 @@ final class SQLiteReader: Sendable {
             }
             // Readers wait only for WAL recovery or a checkpoint reset, rarely and briefly.
             sqlite_nio_sqlite3_busy_timeout(handle, 250)
+            // Without the planner-stability guarantee, binding a new token to
+            // `token_hash = ?` marks the statement for a re-prepare on every
+            // run (SQLite re-plans for bound values), undoing the point of
+            // keeping it prepared. Lith's reads are all key lookups: one plan fits.
+            lith_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle))
         }
 
         func rows<T>(_ sql: String, _ binds: [Bind], _ map: (Row) throws -> T) throws -> [T] {
@@ -108,6 +119,10 @@ final class SQLiteReader: Sendable {
 
         private func failure(_ status: Int32) -> Failure {
             Failure(code: status, message: handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "unknown")
+        }
+
+        func reprepares(of sql: String) -> Int {
+            statements[sql].map { Int(sqlite_nio_sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0)) } ?? 0
         }
 
         func close() {

@@ -13,7 +13,7 @@ import SQLiteNIO
 /// them run beside the writer without waiting.
 public final class SQLiteStore: Store {
     private let writer: SQLiteConnection
-    private let reader: SQLiteReader
+    let reader: SQLiteReader
     private let closing = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let threadPool: NIOThreadPool
     private let logger: Logger
@@ -150,14 +150,17 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
-        try read(
-            """
+    /// The one read behind every signed-in page view.
+    static let sessionQuery = """
             SELECT u.id, u.email, u.created_at, u.password_changed_at,
                    s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = ?
-            """,
+            """
+
+    public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
+        try read(
+            Self.sessionQuery,
             [.text(digest.hex)]
         ) { row -> (SessionRecord, User) in
             let user = try Self.user(row)
