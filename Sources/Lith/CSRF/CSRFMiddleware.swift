@@ -26,7 +26,7 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         if context.auth.session != nil, let token = context.auth.presentedToken {
             context.auth.issuedCSRFToken = csrf.token(forSession: token)
         } else {
-            let cookie = request.cookies[authentication.cookies.csrfName]?.value
+            let cookie = request.cookieValue(authentication.cookies.csrfName).map(String.init)
             let nonce = cookie.flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil } ?? {
                 let fresh = CSRFTokens.newGuestNonce()
                 newGuestNonce = fresh

@@ -13,7 +13,13 @@ import Crypto
 /// can't produce the token a form must carry (OWASP: synchroniser token for
 /// sessions, signed double-submit cookie for guests).
 struct CSRFTokens: Sendable {
-    let key: SymmetricKey
+    /// The HMAC with the key already absorbed: copying it per token skips
+    /// re-deriving the inner and outer pads from the key every time.
+    private let keyed: HMAC<SHA256>
+
+    init(key: SymmetricKey) {
+        self.keyed = HMAC<SHA256>(key: key)
+    }
 
     func token(forSession token: SessionToken) -> String {
         sign("session:" + token.cookieValue)
@@ -29,7 +35,9 @@ struct CSRFTokens: Sendable {
     }
 
     private func sign(_ binding: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Array(binding.utf8), using: key).withUnsafeBytes { Base64URL.encode($0) }
+        var mac = keyed
+        mac.update(data: Array(binding.utf8))
+        return mac.finalize().withUnsafeBytes { Base64URL.encode($0) }
     }
 
     /// A fresh guest nonce: 256 bits, base64url.

@@ -10,7 +10,7 @@ public struct FlashMiddleware<Context: LithRequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let value = request.cookies[cookies.flashName]?.value else {
+        guard let value = request.cookieValue(cookies.flashName).map(String.init) else {
             return try await next(request, context)
         }
         var context = context

@@ -41,7 +41,7 @@ public struct Authentication: Sendable {
     /// or to delete a session that has just expired.
     func resume(_ request: Request) async throws -> AuthState {
         var state = AuthState()
-        guard let value = request.cookies[cookies.sessionName]?.value else { return state }
+        guard let value = request.cookieValue(cookies.sessionName), !value.isEmpty else { return state }
         guard let token = SessionToken(cookieValue: value) else {
             state.sessionEnded = true  // garbage: a guest, and the cookie goes
             return state

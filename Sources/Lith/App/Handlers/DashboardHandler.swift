@@ -14,24 +14,43 @@ struct DashboardHandler: Sendable {
             [
                 "email": .text(user.email.value),
                 "signed_in_at": .text(Self.utc(session.createdAt)),
-                "signed_in_at_iso": .text(session.createdAt.formatted(.iso8601)),
+                "signed_in_at_iso": .text(Self.iso8601(session.createdAt)),
                 "session_end": .text(
                     "after \(Self.span(session.idleTimeout)) without activity, and at the latest at \(Self.utc(session.expiresAt))"
                         + (session.rememberMe ? " (remembered on this device)" : "")),
             ])
     }
 
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
-
     /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
     static func utc(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func two(_ value: Int?) -> String { (value ?? 0) < 10 ? "0\(value ?? 0)" : "\(value ?? 0)" }
-        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)) UTC"
+        let (year, month, day, hour, minute, _) = civil(date)
+        return "\(year)-\(two(month))-\(two(day)) \(two(hour)):\(two(minute)) UTC"
+    }
+
+    /// `2026-11-21T20:36:05Z`, for the `<time datetime>` attribute.
+    static func iso8601(_ date: Date) -> String {
+        let (year, month, day, hour, minute, second) = civil(date)
+        return "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))Z"
+    }
+
+    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// UTC calendar fields by arithmetic (Howard Hinnant's days-to-civil), on
+    /// every dashboard view: no Calendar, no formatter.
+    static func civil(_ date: Date) -> (Int, Int, Int, Int, Int, Int) {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
     }
 
     /// `30 minutes`, `12 hours`, `7 days`.
