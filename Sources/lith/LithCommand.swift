@@ -11,7 +11,7 @@ public struct LithCommand: AsyncParsableCommand {
             a flag wins over the environment.
             """,
         version: LithVersion.current,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self]
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, HashRate.self]
     )
 
     public init() {}

@@ -153,6 +153,15 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: "lith.sqlite") || true)
     }
 
+    @Test func hashRatePrintsHashesPerSecondAsJSON() async throws {
+        let database = TemporaryDatabase()
+        let (status, console) = await lith(["hash-rate", "--scrypt", "ln=4,r=8,p=1", "--seconds", "0.2"], database: database)
+        #expect(status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
+        #expect(json["scrypt"] as? String == "ln=4,r=8,p=1")
+        #expect((json["hashes_per_second"] as? Double ?? 0) > 0)
+    }
+
     @Test func helpIsPrintedAndExitsZero() async throws {
         let database = TemporaryDatabase()
         let (status, console) = await lith(["--help"], database: database)
