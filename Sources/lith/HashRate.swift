@@ -27,10 +27,10 @@ struct HashRate: AsyncParsableCommand {
             for _ in 0..<concurrency {
                 group.addTask {
                     var done = 0
-                    while ContinuousClock.now < deadline {
+                    repeat {  // at least one, however late the task starts
                         _ = try await hasher.hash(password)
                         done += 1
-                    }
+                    } while ContinuousClock.now < deadline
                     return done
                 }
             }

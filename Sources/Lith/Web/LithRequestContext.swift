@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// What Lith learns about a request before the handler runs: who is signed in,
 /// the CSRF token for forms, the flash message, and the submitted form.
@@ -56,12 +57,16 @@ extension LithRequestContext {
 public struct AppRequestContext: LithRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var auth = AuthState()
-    public let clientAddress: String?
+    /// Kept to read the peer's address only when a session is made, not on
+    /// every request (reading it takes a lock and formats a string).
+    private let channel: any Channel
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
-        self.clientAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
+
+    public var clientAddress: String? { channel.remoteAddress?.ipAddress }
 
     public var maxUploadSize: Int { 64 * 1024 }
 }

@@ -159,7 +159,8 @@ struct CLITests {
         #expect(status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
         #expect(json["scrypt"] as? String == "ln=4,r=8,p=1")
-        #expect((json["hashes_per_second"] as? Double ?? 0) > 0)
+        #expect(((json["hashes_per_second"] as? NSNumber)?.doubleValue ?? 0) > 0)
+        #expect(((json["hashes"] as? NSNumber)?.intValue ?? 0) > 0)
     }
 
     @Test func helpIsPrintedAndExitsZero() async throws {

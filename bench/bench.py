@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""One full benchmark run of Lith on one store; bench/run.sh calls it once per
+store and bench/report.py turns the results into the table.
+
+    python3 bench/bench.py --lith BIN --ceiling BIN --store sqlite --database FILE \
+        --workdir DIR --out RESULT.json [--pidfile FILE]
+    python3 bench/bench.py ... --store postgres --database 'postgres://...&search_path=S' \
+        --psql-url 'postgres://...' --schema S
+
+Every process it starts is stopped on the way out (also on SIGINT/SIGTERM) and
+its PID is appended to --pidfile so run.sh can stop it if this script is killed.
+Exit status: 0 when the run finished (whatever the numbers, and also when the
+server crashed: that is a result, recorded in the JSON), 2 on harness failure.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHECK_LUA = os.path.join(HERE, "check.lua")
+LOGIN_CYCLE = os.path.join(HERE, "login_cycle.py")
+
+SCRYPT = "ln=14,r=8,p=1"
+PASSWORD = "lith bench password 1"
+WRK_THREADS = 2
+WRK_CONNECTIONS = 32
+WARMUP_SECONDS = 3
+MEASURE_SECONDS = 10
+CYCLE_CLIENTS = 16
+CYCLE_SECONDS = 15
+HASH_SECONDS = 5
+SESSIONS_BASE = 1_000
+SESSIONS_MEMORY = 100_000
+SESSIONS_SCALE = 1_000_000
+
+CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
+SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
+CEILING_RE = re.compile(r"ceiling serving http://[^\s:]+:(\d+)")
+
+
+class HarnessError(Exception):
+    pass
+
+
+class ServerCrashed(Exception):
+    pass
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# MARK: processes
+
+
+class Processes:
+    """Every child started here, so that all of them are stopped on the way out."""
+
+    def __init__(self, pidfile):
+        self.children = []
+        self.pidfile = pidfile
+
+    def spawn(self, args, log_path=None, stdout=None):
+        out = open(log_path, "ab") if log_path else stdout
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if log_path else None)
+        if log_path:
+            out.close()
+        self.children.append(process)
+        if self.pidfile:
+            with open(self.pidfile, "a") as f:
+                f.write(f"{process.pid}\n")
+        return process
+
+    def forget(self, process):
+        """A child that has ended: no need to stop it on the way out."""
+        if process.poll() is not None and process in self.children:
+            self.children.remove(process)
+
+    @staticmethod
+    def stop(process, timeout=10):
+        if process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def stop_all(self):
+        for process in reversed(self.children):
+            try:
+                self.stop(process)
+            except Exception:
+                pass
+
+
+def wait_for_line(process, log_path, pattern, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(log_path, "r", errors="replace") as f:
+            match = pattern.search(f.read())
+        if match:
+            return int(match.group(1))
+        if process.poll() is not None:
+            raise HarnessError(f"{what} exited with status {process.returncode} before serving:\n{tail(log_path)}")
+        time.sleep(0.05)
+    raise HarnessError(f"{what} did not start serving within {timeout} s:\n{tail(log_path)}")
+
+
+def tail(path, lines=15):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class RSSSampler:
+    """VmRSS of one process every 0.2 s while active."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.samples = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stopped.is_set():
+            value = rss_mib(self.pid)
+            if value is not None:
+                self.samples.append(value)
+            self.stopped.wait(0.2)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+    @property
+    def peak(self):
+        return round(max(self.samples), 1) if self.samples else None
+
+
+# MARK: the store
+
+
+class SQLiteRows:
+    def __init__(self, path):
+        self.path = path
+
+    def connect(self):
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("PRAGMA busy_timeout = 30000")
+        return connection
+
+    def user_id(self, email):
+        with self.connect() as connection:
+            row = connection.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            raise HarnessError(f"user {email} not found in {self.path}")
+        return row[0]
+
+    def count(self):
+        connection = self.connect()
+        try:
+            return connection.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        finally:
+            connection.close()
+
+    def add(self, user_id, rows):
+        if rows <= 0:
+            return
+        now = int(time.time())
+        connection = self.connect()
+        try:
+            connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's bulk insert
+            with connection:
+                connection.execute(
+                    """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                    INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
+                                          idle_timeout, remember_me, user_agent, ip)
+                    SELECT lower(hex(randomblob(32))), ?, ?, ?, ?, ?, 0, 'lith-bench', '127.0.0.1' FROM n
+                    """,
+                    (rows, user_id, now, now, now + 86400, 86400),
+                )
+            # Leave the rows in the database file, not in the WAL, as a server
+            # that has been running for a while would have them.
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            connection.close()
+
+
+class PostgresRows:
+    def __init__(self, psql_url, schema):
+        self.psql_url = psql_url
+        self.schema = schema
+
+    def psql(self, sql):
+        result = subprocess.run(
+            ["psql", self.psql_url, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1"],
+            input=f"SET search_path TO {self.schema};\n{sql}\n", capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise HarnessError(f"psql failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def user_id(self, email):
+        value = self.psql(f"SELECT id FROM users WHERE email = '{email}';")
+        if not value:
+            raise HarnessError(f"user {email} not found in schema {self.schema}")
+        return int(value)
+
+    def count(self):
+        return int(self.psql("SELECT count(*) FROM sessions;"))
+
+    def add(self, user_id, rows):
+        if rows <= 0:
+            return
+        now = int(time.time())
+        nonce = secrets.token_hex(8)
+        self.psql(
+            f"""
+            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
+                                  idle_timeout, remember_me, user_agent, ip)
+            SELECT encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
+                   86400, false, 'lith-bench', '127.0.0.1'
+            FROM generate_series(1, {rows}) AS g;
+            ANALYZE sessions;
+            """
+        )
+
+
+# MARK: the bench
+
+
+class Bench:
+    def __init__(self, arguments, processes):
+        self.a = arguments
+        self.processes = processes
+        self.workdir = arguments.workdir
+        self.server = None
+        self.base = None
+        self.results = {
+            "store": arguments.store,
+            "settings": {
+                "scrypt": SCRYPT, "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS}, {WARMUP_SECONDS} s warm-up + {MEASURE_SECONDS} s",
+                "login_cycle": f"{CYCLE_CLIENTS} clients, {CYCLE_SECONDS} s",
+            },
+            "scenarios": {},
+            "memory_mib": {},
+            "session_rows": {},
+            "crashed": None,
+            "not_run": [],
+        }
+        if arguments.store == "sqlite":
+            self.rows = SQLiteRows(arguments.database)
+        else:
+            self.rows = PostgresRows(arguments.psql_url, arguments.schema)
+
+    # -- helpers
+
+    def check_server(self, scenario):
+        if self.server.poll() is not None:
+            self.results["crashed"] = {
+                "during": scenario,
+                "exit_status": self.server.returncode,
+                "log_tail": tail(self.server_log, 30),
+            }
+            raise ServerCrashed(scenario)
+
+    def wrk_once(self, url, seconds, status, mark, cookie):
+        command = [
+            "wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
+            "-s", CHECK_LUA, url, "--", str(status), mark, cookie,
+        ]
+        process = self.processes.spawn(command, stdout=subprocess.PIPE)
+        try:
+            stdout, _ = process.communicate(timeout=seconds + 60)
+        except subprocess.TimeoutExpired:
+            Processes.stop(process)
+            raise HarnessError(f"wrk did not finish within {seconds + 60} s")
+        finally:
+            self.processes.forget(process)
+        stdout = stdout.decode(errors="replace")
+        line = next((l for l in stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+        if process.returncode != 0 or line is None:
+            raise HarnessError(f"wrk failed (status {process.returncode}):\n{stdout}")
+        data = json.loads(line[len("BENCH_JSON "):])
+        e = data["wrk_errors"]
+        data["socket_errors"] = e["connect"] + e["read"] + e["write"] + e["timeout"]
+        # wrk's Non-2xx/3xx count is a subset of the Lua script's wrong status count
+        # (which only accepts the one expected status); take the larger.
+        data["errors"] = data["socket_errors"] + max(data["wrong_status"], e["status"]) + data["wrong_body"]
+        return data
+
+    def wrk(self, name, url, mark="", cookie="", sample_rss=False, pid=None):
+        """3 s warm-up, then the 10 s measurement; errors of both count."""
+        warmup = self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie)
+        sampler = RSSSampler(pid or self.server.pid) if sample_rss else None
+        if sampler:
+            sampler.__enter__()
+        try:
+            data = self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie)
+        finally:
+            if sampler:
+                sampler.__exit__()
+        data["warmup_errors"] = warmup["errors"]
+        data["errors"] += warmup["errors"]
+        if warmup["first_bad"] and not data["first_bad"]:
+            data["first_bad"] = "warm-up: " + warmup["first_bad"]
+        if sampler:
+            data["rss_peak_mib"] = sampler.peak
+        log(f"{name}: {data['requests_per_second']:.0f} req/s, p50 {data['latency_us']['p50'] / 1000:.2f} ms, "
+            f"p99 {data['latency_us']['p99'] / 1000:.2f} ms, errors {data['errors']}")
+        return data
+
+    def login_cycle(self, seconds):
+        command = [
+            sys.executable, LOGIN_CYCLE, "--url", self.base, "--email", self.email, "--password", PASSWORD,
+            "--clients", str(CYCLE_CLIENTS), "--seconds", str(seconds),
+        ]
+        out_path = os.path.join(self.workdir, f"login-cycle-{time.monotonic_ns()}.out")
+        with open(out_path, "wb") as out:
+            process = self.processes.spawn(command, stdout=out)
+        return process, out_path
+
+    def login_cycle_result(self, process, out_path, timeout):
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            Processes.stop(process)
+            raise HarnessError("the login-cycle client did not finish in time")
+        with open(out_path) as f:
+            text = f.read()
+        line = next((l for l in text.splitlines() if l.startswith("BENCH_JSON ")), None)
+        if process.returncode != 0 or line is None:
+            raise HarnessError(f"the login-cycle client failed (status {process.returncode}):\n{text}")
+        return json.loads(line[len("BENCH_JSON "):])
+
+    def top_up(self, total):
+        started = time.monotonic()
+        current = self.rows.count()
+        self.rows.add(self.user_id, total - current)
+        count = self.rows.count()
+        log(f"sessions table: {current} -> {count} rows ({time.monotonic() - started:.1f} s)")
+        return count
+
+    # -- the run
+
+    def start_server(self):
+        self.server_log = os.path.join(self.workdir, f"lith-{self.a.store}.log")
+        command = [
+            self.a.lith, "serve", "--database", self.a.database, "--host", "127.0.0.1", "--port", "0",
+            "--scrypt", SCRYPT, "--log-level", "error",
+        ]
+        self.server = self.processes.spawn(command, log_path=self.server_log)
+        port = wait_for_line(self.server, self.server_log, SERVING_RE, "lith serve")
+        self.base = f"http://127.0.0.1:{port}"
+        log(f"lith serve on {self.base} (pid {self.server.pid}, {self.a.store})")
+
+    def sign_up(self):
+        self.email = f"bench-{secrets.token_hex(4)}@example.com"
+        session = requests.Session()
+        page = session.get(self.base + "/signup", timeout=10)
+        match = CSRF_RE.search(page.text)
+        if page.status_code != 200 or not match or "lith_csrf" not in session.cookies:
+            raise HarnessError(f"GET /signup: status {page.status_code}, csrf_token {'found' if match else 'missing'}, "
+                               f"cookies {sorted(session.cookies.keys())}")
+        response = session.post(
+            self.base + "/signup",
+            data={"email": self.email, "password": PASSWORD, "password_confirmation": PASSWORD,
+                  "csrf_token": match.group(1)},
+            allow_redirects=False, timeout=30)
+        if response.status_code != 303 or "lith_session" not in session.cookies:
+            raise HarnessError(f"POST /signup: status {response.status_code}, Location {response.headers.get('Location')!r}, "
+                               f"cookies {sorted(session.cookies.keys())}")
+        self.session_cookie = f"lith_session={session.cookies['lith_session']}"
+        self.user_id = self.rows.user_id(self.email)
+        # The exact bytes of a signed-in dashboard page, for the ceiling server.
+        self.page_path = os.path.join(self.workdir, f"dashboard-{self.a.store}.html")
+        status = subprocess.run(
+            ["curl", "-sS", "-o", self.page_path, "-w", "%{http_code}", "-H", f"Cookie: {self.session_cookie}",
+             self.base + "/dashboard"], capture_output=True, text=True, timeout=30)
+        with open(self.page_path, "rb") as f:
+            body = f.read()
+        if status.stdout.strip() != "200" or b"Hello," not in body:
+            raise HarnessError(f"curl /dashboard: status {status.stdout.strip()!r} {status.stderr.strip()}, "
+                               f"Hello {'found' if b'Hello,' in body else 'missing'}")
+        log(f"signed up {self.email} (user {self.user_id}); dashboard page is {len(body)} bytes")
+
+    def run(self):
+        s = self.results["scenarios"]
+        memory = self.results["memory_mib"]
+        rows = self.results["session_rows"]
+        dashboard = self.base + "/dashboard"
+        steps = ["ceiling", "hash_rate", "dashboard", "login_page", "login_cycle", "storm",
+                 "scale_1k", "memory_100k", "scale_1m"]
+        self.results["not_run"] = list(steps)
+
+        def done(step):
+            self.check_server(step)
+            self.results["not_run"].remove(step)
+
+        rows["base"] = self.top_up(SESSIONS_BASE)
+        time.sleep(1)
+        memory["idle"] = round(rss_mib(self.server.pid), 1)
+        log(f"idle RSS {memory['idle']} MiB")
+
+        # ceiling: the same page bytes from a bare Hummingbird route.
+        ceiling_log = os.path.join(self.workdir, f"ceiling-{self.a.store}.log")
+        ceiling = self.processes.spawn([self.a.ceiling, "--port", "0", "--body", self.page_path], log_path=ceiling_log)
+        try:
+            port = wait_for_line(ceiling, ceiling_log, CEILING_RE, "lith-ceiling")
+            s["ceiling"] = self.wrk("ceiling", f"http://127.0.0.1:{port}/dashboard", "Hello,", self.session_cookie,
+                                    sample_rss=True, pid=ceiling.pid)
+            if ceiling.poll() is not None:
+                raise HarnessError(f"lith-ceiling exited during the run:\n{tail(ceiling_log)}")
+        finally:
+            Processes.stop(ceiling)
+        done("ceiling")
+
+        # hash ceiling, while the server is idle.
+        result = subprocess.run([self.a.lith, "hash-rate", "--scrypt", SCRYPT, "--seconds", str(HASH_SECONDS)],
+                                capture_output=True, text=True, timeout=HASH_SECONDS + 60)
+        try:
+            s["hash_rate"] = json.loads(result.stdout.strip().splitlines()[-1])
+            s["hash_rate"]["hashes_per_second"] = float(s["hash_rate"]["hashes_per_second"])
+        except (ValueError, IndexError, KeyError):
+            raise HarnessError(f"lith hash-rate failed (status {result.returncode}): {result.stdout} {result.stderr}")
+        log(f"hash-rate: {s['hash_rate']['hashes_per_second']} hashes/s")
+        done("hash_rate")
+
+        s["dashboard"] = self.wrk("dashboard", dashboard, "Hello,", self.session_cookie, sample_rss=True)
+        memory["dashboard_load"] = s["dashboard"]["rss_peak_mib"]
+        done("dashboard")
+
+        s["login_page"] = self.wrk("login page", self.base + "/login")
+        done("login_page")
+
+        process, out_path = self.login_cycle(CYCLE_SECONDS)
+        s["login_cycle"] = self.login_cycle_result(process, out_path, CYCLE_SECONDS + 120)
+        c = s["login_cycle"]
+        log(f"login cycle: {c['cycles_per_second']} cycles/s, p50 {c['latency_ms']['p50']} ms, "
+            f"p99 {c['latency_ms']['p99']} ms, errors {c['error_count']}, client CPU {c['client_cpu_share_of_one_core']:.0%} of a core")
+        done("login_cycle")
+
+        # storm: the dashboard while 16 clients log in and out as fast as they can.
+        storm_seconds = 1 + WARMUP_SECONDS + MEASURE_SECONDS + 1
+        process, out_path = self.login_cycle(storm_seconds)
+        try:
+            time.sleep(1)
+            storm = self.wrk("dashboard during login storm", dashboard, "Hello,", self.session_cookie)
+        finally:
+            cycles = self.login_cycle_result(process, out_path, storm_seconds + 120)
+        storm["login_cycle"] = cycles
+        storm["errors"] += cycles["error_count"]
+        s["storm"] = storm
+        log(f"storm: logins went on at {cycles['cycles_per_second']} cycles/s, errors {cycles['error_count']}")
+        done("storm")
+
+        s["scale_1k"] = self.wrk(f"dashboard, {SESSIONS_BASE} sessions", dashboard, "Hello,", self.session_cookie)
+        s["scale_1k"]["session_rows"] = rows["scale_1k"] = self.rows.count()
+        done("scale_1k")
+
+        rows["memory"] = self.top_up(SESSIONS_MEMORY)
+        self.check_server("memory_100k")
+        time.sleep(1)
+        memory["after_100k_idle"] = round(rss_mib(self.server.pid), 1)
+        s["memory_100k"] = self.wrk(f"dashboard, {SESSIONS_MEMORY} sessions", dashboard, "Hello,", self.session_cookie,
+                                    sample_rss=True)
+        memory["after_100k_load"] = s["memory_100k"]["rss_peak_mib"]
+        time.sleep(1)
+        memory["after_100k_end"] = round(rss_mib(self.server.pid), 1)
+        log(f"RSS with 100k sessions: {memory['after_100k_idle']} MiB idle, {memory['after_100k_load']} MiB peak under load")
+        done("memory_100k")
+
+        rows["scale_1m"] = self.top_up(SESSIONS_SCALE)
+        self.check_server("scale_1m")
+        s["scale_1m"] = self.wrk(f"dashboard, {SESSIONS_SCALE} sessions", dashboard, "Hello,", self.session_cookie,
+                                 sample_rss=True)
+        s["scale_1m"]["session_rows"] = rows["scale_1m"]
+        memory["after_1m_load"] = s["scale_1m"]["rss_peak_mib"]
+        done("scale_1m")
+
+    def finish(self):
+        """Stops the server gracefully and records what it logged at error level."""
+        if self.server is None:
+            return
+        if self.server.poll() is None:
+            Processes.stop(self.server, timeout=15)
+            self.results["server_exit_status_on_sigterm"] = self.server.returncode
+        with open(self.server_log, errors="replace") as f:
+            lines = [l.rstrip("\n") for l in f if not SERVING_RE.search(l) and l.strip()]
+        self.results["server_log_lines"] = len(lines)
+        self.results["server_log_sample"] = lines[:10]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lith", required=True)
+    parser.add_argument("--ceiling", required=True)
+    parser.add_argument("--store", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--psql-url")
+    parser.add_argument("--schema")
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--pidfile")
+    arguments = parser.parse_args()
+    if arguments.store == "postgres" and not (arguments.psql_url and arguments.schema):
+        parser.error("--store postgres needs --psql-url and --schema")
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    processes = Processes(arguments.pidfile)
+    bench = Bench(arguments, processes)
+    status = 0
+    started = time.monotonic()
+    try:
+        bench.start_server()
+        bench.sign_up()
+        bench.run()
+    except ServerCrashed as crash:
+        log(f"lith serve CRASHED during {crash}: exit status {bench.server.returncode}\n{tail(bench.server_log, 30)}")
+    except HarnessError as error:
+        log(f"harness failure: {error}")
+        bench.results["harness_error"] = str(error)
+        status = 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        status = 130
+    finally:
+        try:
+            bench.finish()
+        finally:
+            processes.stop_all()
+    bench.results["seconds"] = round(time.monotonic() - started, 1)
+    with open(arguments.out, "w") as f:
+        json.dump(bench.results, f, indent=2)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

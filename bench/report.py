@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Turns the per-store results of bench/bench.py into bench/results/latest.md
+(also printed) and bench/results/latest.json, with the ratios, their targets
+and a PASS/MISS mark.
+
+    python3 bench/report.py --repo . --build-dir .build/release --out-dir bench/results \
+        sqlite=RESULT.json [postgres=RESULT.json]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+STORE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+RSS_TARGET_MIB = 64
+
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    return {"nproc": cores, "cpu_model": model, "kernel": platform.release()}
+
+
+def commit(repo):
+    def git(*args):
+        result = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    return head + ("-dirty" if dirty else "")
+
+
+def ratios(store, r):
+    """[(key, label, value or None, op, target)] for one store's results."""
+    s = r.get("scenarios", {})
+
+    def get(*path):
+        value = s
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return value
+
+    def divide(a, b):
+        return a / b if a is not None and b not in (None, 0) else None
+
+    ceiling = get("ceiling", "requests_per_second")
+    dashboard_target = 0.35 if store == "postgres" else 0.60
+    storm_p99 = get("storm", "latency_us", "p99")
+    idle_p99 = get("dashboard", "latency_us", "p99")
+    return [
+        ("dashboard_vs_ceiling", "dashboard req/s ÷ ceiling req/s", divide(get("dashboard", "requests_per_second"), ceiling),
+         ">=", dashboard_target),
+        ("login_page_vs_ceiling", "login page req/s ÷ ceiling req/s", divide(get("login_page", "requests_per_second"), ceiling),
+         ">=", 0.70),
+        ("login_cycles_vs_hashes", "login cycles/s ÷ hashes/s", divide(get("login_cycle", "cycles_per_second"),
+                                                                       get("hash_rate", "hashes_per_second")), ">=", 0.90),
+        ("storm_p99_vs_idle_p99", "dashboard p99 in storm ÷ idle p99", divide(storm_p99, idle_p99), "<=", 3),
+        ("scale_1m_vs_1k", "dashboard req/s 1M sessions ÷ 1k", divide(get("scale_1m", "requests_per_second"),
+                                                                      get("scale_1k", "requests_per_second")), ">=", 0.90),
+        ("rss_dashboard_load_mib", "RSS under dashboard load, MiB", r.get("memory_mib", {}).get("dashboard_load"),
+         "<=", RSS_TARGET_MIB),
+        ("errors", "errors, all scenarios (incl. crashes)", total_errors(r), "==", 0),
+    ]
+
+
+def scenario_errors(r):
+    errors = {}
+    for name, data in r.get("scenarios", {}).items():
+        if isinstance(data, dict):
+            if "errors" in data and isinstance(data["errors"], int):
+                errors[name] = data["errors"]
+            elif "error_count" in data:
+                errors[name] = data["error_count"]
+    return errors
+
+
+def total_errors(r):
+    if r.get("harness_error") and not r.get("scenarios"):
+        return None
+    total = sum(scenario_errors(r).values())
+    if r.get("crashed"):
+        total += 1
+    return total
+
+
+def passes(value, op, target):
+    if value is None:
+        return False
+    return {">=": value >= target, "<=": value <= target, "==": value == target}[op]
+
+
+def fmt_number(value, digits=0):
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def ms(us):
+    return "—" if us is None else f"{us / 1000:.2f}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", required=True)
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("results", nargs="+", help="STORE=FILE")
+    arguments = parser.parse_args()
+
+    stores = {}
+    for item in arguments.results:
+        store, _, path = item.partition("=")
+        with open(path) as f:
+            stores[store] = json.load(f)
+
+    info = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": commit(arguments.repo),
+        "machine": machine(),
+        "binaries": os.path.abspath(arguments.build_dir),
+    }
+    missed = []
+    for store, r in stores.items():
+        r["ratios"] = []
+        for key, label, value, op, target in ratios(store, r):
+            ok = passes(value, op, target)
+            r["ratios"].append({"name": key, "label": label, "value": None if value is None else round(value, 3),
+                                "op": op, "target": target, "pass": ok})
+            if not ok:
+                shown = "not measured" if value is None else f"{value:.2f}"
+                missed.append(f"{STORE_NAMES.get(store, store)}: {label} = {shown} (target {op} {target})")
+        r["errors_by_scenario"] = scenario_errors(r)
+
+    names = list(stores)
+    m = info["machine"]
+    lines = [
+        f"## Lith benchmark — {info['date']} — commit {info['commit']}",
+        "",
+        f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}. Binaries: `{info['binaries']}`. "
+        "wrk -t2 -c32, 3 s warm-up + 10 s; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
+        "Latencies in ms; RSS in MiB. Ratios compare numbers from the same run.",
+        "",
+        "| measure | target | " + " | ".join(STORE_NAMES.get(n, n) for n in names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+
+    def row(label, target, cell):
+        lines.append(f"| {label} | {target} | " + " | ".join(cell(stores[n]) for n in names) + " |")
+
+    def sc(r, name):
+        return r.get("scenarios", {}).get(name)
+
+    def wrk_cell(name):
+        def cell(r):
+            d = sc(r, name)
+            if not d:
+                return "not run"
+            return f"{fmt_number(d['requests_per_second'])} req/s (p50 {ms(d['latency_us']['p50'])}, p99 {ms(d['latency_us']['p99'])})"
+        return cell
+
+    row("**ceiling**: lith-ceiling, same dashboard bytes", "", wrk_cell("ceiling"))
+    row("**dashboard**: signed-in GET /dashboard", "", wrk_cell("dashboard"))
+    row("**login page**: guest GET /login", "", wrk_cell("login_page"))
+
+    def cycle_cell(r):
+        d = sc(r, "login_cycle")
+        if not d:
+            return "not run"
+        return (f"{d['cycles_per_second']:.1f} cycles/s (p50 {d['latency_ms']['p50']:.0f}, p99 {d['latency_ms']['p99']:.0f}; "
+                f"client CPU {d['client_cpu_share_of_one_core']:.0%} of a core)")
+
+    row("**login cycle**: login page → login → dashboard → logout", "", cycle_cell)
+    row("**hash ceiling**: `lith hash-rate`, all cores", "",
+        lambda r: f"{sc(r, 'hash_rate')['hashes_per_second']:.1f} hashes/s" if sc(r, "hash_rate") else "not run")
+
+    def storm_cell(r):
+        d, idle = sc(r, "storm"), sc(r, "dashboard")
+        if not d or not idle:
+            return "not run"
+        return (f"p50 {ms(d['latency_us']['p50'])}, p99 {ms(d['latency_us']['p99'])} (idle: p50 {ms(idle['latency_us']['p50'])}, "
+                f"p99 {ms(idle['latency_us']['p99'])}); {fmt_number(d['requests_per_second'])} req/s; "
+                f"logins meanwhile {d['login_cycle']['cycles_per_second']:.1f} cycles/s")
+
+    row("**storm**: dashboard while the login cycle runs", "", storm_cell)
+
+    def memory_cell(r):
+        mem = r.get("memory_mib", {})
+        return (f"idle {fmt_number(mem.get('idle'), 1)}, dashboard load {fmt_number(mem.get('dashboard_load'), 1)}, "
+                f"100k sessions: {fmt_number(mem.get('after_100k_idle'), 1)} idle / {fmt_number(mem.get('after_100k_load'), 1)} under load")
+
+    row("**memory**: server RSS (VmRSS), MiB", "", memory_cell)
+
+    def scale_cell(r):
+        a, b = sc(r, "scale_1k"), sc(r, "scale_1m")
+        rows = r.get("session_rows", {})
+        if not a:
+            return "not run"
+        text = f"{fmt_number(a['requests_per_second'])} req/s at {fmt_number(rows.get('scale_1k'))} rows"
+        if b:
+            text += f", {fmt_number(b['requests_per_second'])} req/s at {fmt_number(rows.get('scale_1m'))} rows"
+        return text
+
+    row("**scale**: dashboard with 1k vs 1M sessions", "", scale_cell)
+
+    def errors_cell(r):
+        parts = [f"{k} {v}" for k, v in r["errors_by_scenario"].items()]
+        if r.get("crashed"):
+            parts.append(f"**CRASH during {r['crashed']['during']} (exit {r['crashed']['exit_status']})**")
+        if r.get("harness_error"):
+            parts.append("harness error")
+        if r.get("not_run"):
+            parts.append("not run: " + ", ".join(r["not_run"]))
+        if r.get("server_log_lines"):
+            parts.append(f"server logged {r['server_log_lines']} error line(s)")
+        return "; ".join(parts) or "—"
+
+    row("errors by scenario", "", errors_cell)
+
+    for index, (key, label, _, op, target) in enumerate(ratios(names[0], stores[names[0]])):
+        shown_op = {">=": "≥", "<=": "≤", "==": "="}[op]
+        target_text = f"{shown_op} {target}"
+        if key == "dashboard_vs_ceiling" and len(names) > 1:
+            target_text = "≥ 0.60 (PostgreSQL ≥ 0.35)"
+        elif key == "dashboard_vs_ceiling" and names[0] == "postgres":
+            target_text = "≥ 0.35 (PostgreSQL)"
+
+        def cell(r, index=index, key=key):
+            entry = r["ratios"][index]
+            value = entry["value"]
+            if value is None:
+                return "MISS (not measured)"
+            shown = f"{value:.0f}" if key in ("errors",) else f"{value:.1f}" if key == "rss_dashboard_load_mib" else f"{value:.2f}"
+            return f"{shown} {'PASS' if entry['pass'] else '**MISS**'}"
+
+        row(f"**{label}**", target_text, cell)
+
+    lines.append("")
+    if missed:
+        lines.append("**Missed targets:** " + "; ".join(missed) + ".")
+    else:
+        lines.append("All targets met.")
+    markdown = "\n".join(lines) + "\n"
+
+    os.makedirs(arguments.out_dir, exist_ok=True)
+    with open(os.path.join(arguments.out_dir, "latest.md"), "w") as f:
+        f.write(markdown)
+    with open(os.path.join(arguments.out_dir, "latest.json"), "w") as f:
+        json.dump({**info, "stores": stores, "missed": missed, "all_targets_met": not missed}, f, indent=2)
+    sys.stdout.write(markdown)
+
+
+if __name__ == "__main__":
+    main()
