@@ -167,14 +167,7 @@ public final class PostgresStore: Store {
 
     public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
         try await run { [client] in
-            let rows = try await client.query(
-                """
-                SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip,
-                       u.email, u.created_at, u.password_changed_at
-                FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = \(digest.hex)
-                """)
-            for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64, Bool, String?, String?, String, Int64, Int64).self) {
+            for try await row in try await client.execute(SessionLookup(tokenHash: digest.hex)) {
                 let session = SessionRecord(
                     tokenDigest: digest, userID: row.0, createdAt: Date(unixSeconds: row.1), lastSeenAt: Date(unixSeconds: row.2),
                     expiresAt: Date(unixSeconds: row.3), idleTimeout: TimeInterval(row.4), rememberMe: row.5, userAgent: row.6, ipAddress: row.7)
