@@ -46,7 +46,8 @@ SESSIONS_SCALE = 1_000_000
 
 CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
 SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
-CEILING_RE = re.compile(r"ceiling serving http://[^\s:]+:(\d+)")
+# lith-ceiling's own line is print()ed, so block-buffered into a file; Hummingbird's log line is not.
+CEILING_RE = re.compile(r"(?:ceiling serving http://|Server started and listening on )[^\s:]+:(\d+)")
 
 
 class HarnessError(Exception):
@@ -139,6 +140,20 @@ def rss_mib(pid):
     return None
 
 
+def rss_detail(pid):
+    """VmRSS and its parts (anonymous, file-backed, shared memory), MiB."""
+    detail = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"):
+                    detail[key] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return detail
+
+
 class RSSSampler:
     """VmRSS of one process every 0.2 s while active."""
 
@@ -166,6 +181,47 @@ class RSSSampler:
     @property
     def peak(self):
         return round(max(self.samples), 1) if self.samples else None
+
+
+def cpu_jiffies():
+    """(busy, steal, total) in seconds of CPU time, all cores, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz, sum(fields[:8]) / hz
+
+
+def own_cpu():
+    """CPU seconds of this process and of every child it has reaped."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class CPUWatch:
+    """How much CPU processes other than the harness and its children used: a
+    busy machine makes every number here unreliable."""
+
+    def __init__(self):
+        busy0, _, total0 = cpu_jiffies()
+        time.sleep(2)
+        busy1, _, total1 = cpu_jiffies()
+        self.busy_before = (busy1 - busy0) / max(total1 - total0, 1e-9)
+        self.start = cpu_jiffies()
+        self.own_start = own_cpu()
+        self.wall_start = time.monotonic()
+
+    def report(self):
+        busy, steal, total = cpu_jiffies()
+        wall = time.monotonic() - self.wall_start
+        machine = total - self.start[2]
+        other = max(0.0, (busy - self.start[0]) - (own_cpu() - self.own_start))
+        return {
+            "busy_before_run": round(self.busy_before, 3),
+            "other_processes_share": round(other / machine, 3) if machine > 0 else None,
+            "steal_share": round((steal - self.start[1]) / machine, 3) if machine > 0 else None,
+            "seconds": round(wall, 1),
+        }
 
 
 # MARK: the store
@@ -275,6 +331,7 @@ class Bench:
             },
             "scenarios": {},
             "memory_mib": {},
+            "memory_detail": {},
             "session_rows": {},
             "crashed": None,
             "not_run": [],
@@ -364,6 +421,17 @@ class Bench:
             raise HarnessError(f"the login-cycle client failed (status {process.returncode}):\n{text}")
         return json.loads(line[len("BENCH_JSON "):])
 
+    def hash_rate(self):
+        result = subprocess.run([self.a.lith, "hash-rate", "--scrypt", SCRYPT, "--seconds", str(HASH_SECONDS)],
+                                capture_output=True, text=True, timeout=HASH_SECONDS + 60)
+        try:
+            data = json.loads(result.stdout.strip().splitlines()[-1])
+            data["hashes_per_second"] = float(data["hashes_per_second"])
+        except (ValueError, IndexError, KeyError):
+            raise HarnessError(f"lith hash-rate failed (status {result.returncode}): {result.stdout} {result.stderr}")
+        log(f"hash-rate: {data['hashes_per_second']} hashes/s")
+        return data
+
     def top_up(self, total):
         started = time.monotonic()
         current = self.rows.count()
@@ -420,7 +488,7 @@ class Bench:
         memory = self.results["memory_mib"]
         rows = self.results["session_rows"]
         dashboard = self.base + "/dashboard"
-        steps = ["ceiling", "hash_rate", "dashboard", "login_page", "login_cycle", "storm",
+        steps = ["dashboard", "login_page", "ceiling", "login_cycle", "hash_rate", "storm",
                  "scale_1k", "memory_100k", "scale_1m"]
         self.results["not_run"] = list(steps)
 
@@ -431,45 +499,58 @@ class Bench:
         rows["base"] = self.top_up(SESSIONS_BASE)
         time.sleep(1)
         memory["idle"] = round(rss_mib(self.server.pid), 1)
+        self.results["memory_detail"]["idle"] = rss_detail(self.server.pid)
         log(f"idle RSS {memory['idle']} MiB")
 
-        # ceiling: the same page bytes from a bare Hummingbird route.
+        # hash ceiling, while the server is idle (again after the login cycle).
+        hash_runs = [self.hash_rate()]
+
+        # ceiling: the same page bytes from a bare Hummingbird route, measured
+        # before and after the dashboard and login page, so that a drift of the
+        # machine's speed during the run cancels out of the ratios.
         ceiling_log = os.path.join(self.workdir, f"ceiling-{self.a.store}.log")
         ceiling = self.processes.spawn([self.a.ceiling, "--port", "0", "--body", self.page_path], log_path=ceiling_log)
         try:
             port = wait_for_line(ceiling, ceiling_log, CEILING_RE, "lith-ceiling")
-            s["ceiling"] = self.wrk("ceiling", f"http://127.0.0.1:{port}/dashboard", "Hello,", self.session_cookie,
-                                    sample_rss=True, pid=ceiling.pid)
+            ceiling_url = f"http://127.0.0.1:{port}/dashboard"
+            ceiling_runs = [self.wrk("ceiling (1/2)", ceiling_url, "Hello,", self.session_cookie,
+                                     sample_rss=True, pid=ceiling.pid)]
+            self.check_server("ceiling")
+
+            s["dashboard"] = self.wrk("dashboard", dashboard, "Hello,", self.session_cookie, sample_rss=True)
+            memory["dashboard_load"] = s["dashboard"]["rss_peak_mib"]
+            done("dashboard")
+
+            s["login_page"] = self.wrk("login page", self.base + "/login")
+            done("login_page")
+
+            ceiling_runs.append(self.wrk("ceiling (2/2)", ceiling_url, "Hello,", self.session_cookie,
+                                         sample_rss=True, pid=ceiling.pid))
             if ceiling.poll() is not None:
                 raise HarnessError(f"lith-ceiling exited during the run:\n{tail(ceiling_log)}")
         finally:
             Processes.stop(ceiling)
+        first, second = ceiling_runs
+        s["ceiling"] = dict(first)
+        s["ceiling"].update({
+            "requests_per_second": round((first["requests_per_second"] + second["requests_per_second"]) / 2, 1),
+            "requests": first["requests"] + second["requests"],
+            "errors": first["errors"] + second["errors"],
+            "runs": ceiling_runs,
+        })
         done("ceiling")
-
-        # hash ceiling, while the server is idle.
-        result = subprocess.run([self.a.lith, "hash-rate", "--scrypt", SCRYPT, "--seconds", str(HASH_SECONDS)],
-                                capture_output=True, text=True, timeout=HASH_SECONDS + 60)
-        try:
-            s["hash_rate"] = json.loads(result.stdout.strip().splitlines()[-1])
-            s["hash_rate"]["hashes_per_second"] = float(s["hash_rate"]["hashes_per_second"])
-        except (ValueError, IndexError, KeyError):
-            raise HarnessError(f"lith hash-rate failed (status {result.returncode}): {result.stdout} {result.stderr}")
-        log(f"hash-rate: {s['hash_rate']['hashes_per_second']} hashes/s")
-        done("hash_rate")
-
-        s["dashboard"] = self.wrk("dashboard", dashboard, "Hello,", self.session_cookie, sample_rss=True)
-        memory["dashboard_load"] = s["dashboard"]["rss_peak_mib"]
-        done("dashboard")
-
-        s["login_page"] = self.wrk("login page", self.base + "/login")
-        done("login_page")
 
         process, out_path = self.login_cycle(CYCLE_SECONDS)
         s["login_cycle"] = self.login_cycle_result(process, out_path, CYCLE_SECONDS + 120)
         c = s["login_cycle"]
         log(f"login cycle: {c['cycles_per_second']} cycles/s, p50 {c['latency_ms']['p50']} ms, "
             f"p99 {c['latency_ms']['p99']} ms, errors {c['error_count']}, client CPU {c['client_cpu_share_of_one_core']:.0%} of a core")
+        hash_runs.append(self.hash_rate())
+        s["hash_rate"] = dict(hash_runs[-1])
+        s["hash_rate"]["hashes_per_second"] = round(sum(h["hashes_per_second"] for h in hash_runs) / len(hash_runs), 1)
+        s["hash_rate"]["runs"] = [h["hashes_per_second"] for h in hash_runs]
         done("login_cycle")
+        done("hash_rate")
 
         # storm: the dashboard while 16 clients log in and out as fast as they can.
         storm_seconds = 1 + WARMUP_SECONDS + MEASURE_SECONDS + 1
@@ -484,6 +565,11 @@ class Bench:
         s["storm"] = storm
         log(f"storm: logins went on at {cycles['cycles_per_second']} cycles/s, errors {cycles['error_count']}")
         done("storm")
+        # Each scrypt hash at ln=14, r=8 needs 16 MiB; see whether the server keeps it.
+        time.sleep(1)
+        memory["after_logins_idle"] = round(rss_mib(self.server.pid), 1)
+        self.results["memory_detail"]["after_logins_idle"] = rss_detail(self.server.pid)
+        log(f"RSS after the login scenarios: {memory['after_logins_idle']} MiB ({self.results['memory_detail']['after_logins_idle']})")
 
         s["scale_1k"] = self.wrk(f"dashboard, {SESSIONS_BASE} sessions", dashboard, "Hello,", self.session_cookie)
         s["scale_1k"]["session_rows"] = rows["scale_1k"] = self.rows.count()
@@ -498,6 +584,7 @@ class Bench:
         memory["after_100k_load"] = s["memory_100k"]["rss_peak_mib"]
         time.sleep(1)
         memory["after_100k_end"] = round(rss_mib(self.server.pid), 1)
+        self.results["memory_detail"]["after_100k_end"] = rss_detail(self.server.pid)
         log(f"RSS with 100k sessions: {memory['after_100k_idle']} MiB idle, {memory['after_100k_load']} MiB peak under load")
         done("memory_100k")
 
@@ -507,6 +594,7 @@ class Bench:
                                  sample_rss=True)
         s["scale_1m"]["session_rows"] = rows["scale_1m"]
         memory["after_1m_load"] = s["scale_1m"]["rss_peak_mib"]
+        self.results["memory_detail"]["end"] = rss_detail(self.server.pid)
         done("scale_1m")
 
     def finish(self):
@@ -545,6 +633,9 @@ def main():
     bench = Bench(arguments, processes)
     status = 0
     started = time.monotonic()
+    cpu = CPUWatch()
+    if cpu.busy_before > 0.10:
+        log(f"warning: the machine was {cpu.busy_before:.0%} busy before the run started: other processes will skew the numbers")
     try:
         bench.start_server()
         bench.sign_up()
@@ -564,6 +655,7 @@ def main():
         finally:
             processes.stop_all()
     bench.results["seconds"] = round(time.monotonic() - started, 1)
+    bench.results["cpu"] = cpu.report()
     with open(arguments.out, "w") as f:
         json.dump(bench.results, f, indent=2)
     return status

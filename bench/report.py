@@ -156,7 +156,7 @@ def main():
         "",
         f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}. Binaries: `{info['binaries']}`. "
         "wrk -t2 -c32, 3 s warm-up + 10 s; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
-        "Latencies in ms; RSS in MiB. Ratios compare numbers from the same run.",
+        "Latencies in ms (ceiling: first run's); RSS in MiB. Ratios compare numbers from the same run.",
         "",
         "| measure | target | " + " | ".join(STORE_NAMES.get(n, n) for n in names) + " |",
         "|---|---|" + "---|" * len(names),
@@ -176,7 +176,14 @@ def main():
             return f"{fmt_number(d['requests_per_second'])} req/s (p50 {ms(d['latency_us']['p50'])}, p99 {ms(d['latency_us']['p99'])})"
         return cell
 
-    row("**ceiling**: lith-ceiling, same dashboard bytes", "", wrk_cell("ceiling"))
+    def ceiling_cell(r):
+        d = sc(r, "ceiling")
+        if not d:
+            return "not run"
+        runs = " / ".join(fmt_number(x["requests_per_second"]) for x in d.get("runs", []))
+        return wrk_cell("ceiling")(r) + (f"; mean of {runs}" if runs else "")
+
+    row("**ceiling**: lith-ceiling, same dashboard bytes", "", ceiling_cell)
     row("**dashboard**: signed-in GET /dashboard", "", wrk_cell("dashboard"))
     row("**login page**: guest GET /login", "", wrk_cell("login_page"))
 
@@ -188,8 +195,14 @@ def main():
                 f"client CPU {d['client_cpu_share_of_one_core']:.0%} of a core)")
 
     row("**login cycle**: login page → login → dashboard → logout", "", cycle_cell)
-    row("**hash ceiling**: `lith hash-rate`, all cores", "",
-        lambda r: f"{sc(r, 'hash_rate')['hashes_per_second']:.1f} hashes/s" if sc(r, "hash_rate") else "not run")
+    def hash_cell(r):
+        d = sc(r, "hash_rate")
+        if not d:
+            return "not run"
+        runs = " / ".join(f"{x:.1f}" for x in d.get("runs", []))
+        return f"{d['hashes_per_second']:.1f} hashes/s" + (f"; mean of {runs}" if runs else "")
+
+    row("**hash ceiling**: `lith hash-rate`, all cores, server idle", "", hash_cell)
 
     def storm_cell(r):
         d, idle = sc(r, "storm"), sc(r, "dashboard")
@@ -204,6 +217,7 @@ def main():
     def memory_cell(r):
         mem = r.get("memory_mib", {})
         return (f"idle {fmt_number(mem.get('idle'), 1)}, dashboard load {fmt_number(mem.get('dashboard_load'), 1)}, "
+                f"after the login scenarios {fmt_number(mem.get('after_logins_idle'), 1)}, "
                 f"100k sessions: {fmt_number(mem.get('after_100k_idle'), 1)} idle / {fmt_number(mem.get('after_100k_load'), 1)} under load")
 
     row("**memory**: server RSS (VmRSS), MiB", "", memory_cell)
@@ -252,6 +266,18 @@ def main():
 
         row(f"**{label}**", target_text, cell)
 
+    lines.append("")
+    for n in names:
+        c = stores[n].get("cpu") or {}
+        other, before = c.get("other_processes_share"), c.get("busy_before_run")
+        if other is None:
+            continue
+        note = (f"CPU used by other processes during the {STORE_NAMES.get(n, n)} run: {other:.0%} of the machine "
+                f"(busy before it started: {before:.0%}; steal: {c.get('steal_share') or 0:.0%}"
+                + ("; includes PostgreSQL itself" if n == "postgres" else "") + ").")
+        # On PostgreSQL "other" includes the database server: only the idle check counts.
+        noisy = (before or 0) > 0.10 or (n != "postgres" and other > 0.05)
+        lines.append(("**Warning: the machine was not quiet, numbers are unreliable.** " if noisy else "") + note)
     lines.append("")
     if missed:
         lines.append("**Missed targets:** " + "; ".join(missed) + ".")

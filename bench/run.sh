@@ -69,7 +69,7 @@ cleanup() {
     psql "$PSQL_URL" -X -q -v ON_ERROR_STOP=1 -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1 \
       || say "could not drop PostgreSQL schema $PG_SCHEMA"
   fi
-  if [ "${LITH_BENCH_KEEP:-0}" = 1 ] || [ "$status" -ne 0 ]; then
+  if [ "${LITH_BENCH_KEEP:-0}" = 1 ] || { [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 143 ]; }; then
     say "scratch directory kept: $WORKDIR"
   else
     rm -rf "$WORKDIR"
