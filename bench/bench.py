@@ -327,6 +327,7 @@ class Bench:
             "store": arguments.store,
             "settings": {
                 "scrypt": SCRYPT, "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS}, {WARMUP_SECONDS} s warm-up + {MEASURE_SECONDS} s",
+                "repeat": arguments.repeat,
                 "login_cycle": f"{CYCLE_CLIENTS} clients, {CYCLE_SECONDS} s",
             },
             "scenarios": {},
@@ -378,23 +379,29 @@ class Bench:
         return data
 
     def wrk(self, name, url, mark="", cookie="", sample_rss=False, pid=None):
-        """3 s warm-up, then the 10 s measurement; errors of both count."""
+        """3 s warm-up, then the 10 s measurement (--repeat times: the run with the
+        median req/s stands for all); errors of every run, warm-up included, count."""
         warmup = self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie)
         sampler = RSSSampler(pid or self.server.pid) if sample_rss else None
         if sampler:
             sampler.__enter__()
         try:
-            data = self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie)
+            runs = [self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie) for _ in range(self.a.repeat)]
         finally:
             if sampler:
                 sampler.__exit__()
+        data = dict(sorted(runs, key=lambda run: run["requests_per_second"])[len(runs) // 2])
+        if len(runs) > 1:
+            data["repeats_requests_per_second"] = [run["requests_per_second"] for run in runs]
+        data["errors"] = sum(run["errors"] for run in runs) + warmup["errors"]
         data["warmup_errors"] = warmup["errors"]
-        data["errors"] += warmup["errors"]
+        data["first_bad"] = next((run["first_bad"] for run in runs if run["first_bad"]), "")
         if warmup["first_bad"] and not data["first_bad"]:
             data["first_bad"] = "warm-up: " + warmup["first_bad"]
         if sampler:
             data["rss_peak_mib"] = sampler.peak
-        log(f"{name}: {data['requests_per_second']:.0f} req/s, p50 {data['latency_us']['p50'] / 1000:.2f} ms, "
+        spread = f" (runs: {', '.join(f'{x:.0f}' for x in data['repeats_requests_per_second'])})" if len(runs) > 1 else ""
+        log(f"{name}: {data['requests_per_second']:.0f} req/s{spread}, p50 {data['latency_us']['p50'] / 1000:.2f} ms, "
             f"p99 {data['latency_us']['p99'] / 1000:.2f} ms, errors {data['errors']}")
         return data
 
@@ -553,7 +560,7 @@ class Bench:
         done("hash_rate")
 
         # storm: the dashboard while 16 clients log in and out as fast as they can.
-        storm_seconds = 1 + WARMUP_SECONDS + MEASURE_SECONDS + 1
+        storm_seconds = 1 + WARMUP_SECONDS + MEASURE_SECONDS * self.a.repeat + 1
         process, out_path = self.login_cycle(storm_seconds)
         try:
             time.sleep(1)
@@ -621,6 +628,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--pidfile")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each wrk scenario this many times and keep the median run (default 1)")
     arguments = parser.parse_args()
     if arguments.store == "postgres" and not (arguments.psql_url and arguments.schema):
         parser.error("--store postgres needs --psql-url and --schema")

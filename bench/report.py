@@ -107,6 +107,13 @@ def passes(value, op, target):
     return {">=": value >= target, "<=": value <= target, "==": value == target}[op]
 
 
+def fmt_ratio(value, target):
+    """Two decimals, or three when two would round onto the target and hide a miss."""
+    value = round(value, 3)
+    shown = f"{value:.2f}"
+    return f"{value:.3f}" if shown == f"{target:.2f}" else shown
+
+
 def fmt_number(value, digits=0):
     if value is None:
         return "—"
@@ -131,9 +138,21 @@ def main():
         with open(path) as f:
             stores[store] = json.load(f)
 
+    # The binaries may come from another checkout (LITH_BENCH_BUILD_DIR): say which.
+    build_dir = os.path.abspath(arguments.build_dir)
+    source = build_dir
+    for _ in range(4):
+        source = os.path.dirname(source)
+        if os.path.exists(os.path.join(source, "Package.swift")):
+            break
+    else:
+        source = None
+    binaries_commit = commit(source) if source else "unknown"
     info = {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": commit(arguments.repo),
+        "binaries_source": source,
+        "binaries_commit": binaries_commit,
         "machine": machine(),
         "binaries": os.path.abspath(arguments.build_dir),
     }
@@ -145,17 +164,21 @@ def main():
             r["ratios"].append({"name": key, "label": label, "value": None if value is None else round(value, 3),
                                 "op": op, "target": target, "pass": ok})
             if not ok:
-                shown = "not measured" if value is None else f"{value:.2f}"
+                shown = "not measured" if value is None else fmt_ratio(value, target)
                 missed.append(f"{STORE_NAMES.get(store, store)}: {label} = {shown} (target {op} {target})")
         r["errors_by_scenario"] = scenario_errors(r)
 
     names = list(stores)
     m = info["machine"]
+    runs = max(stores[n].get("settings", {}).get("repeat", 1) for n in names)
+    repeat = f" (×{runs}, median run kept)" if runs > 1 else ""
     lines = [
         f"## Lith benchmark — {info['date']} — commit {info['commit']}",
         "",
-        f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}. Binaries: `{info['binaries']}`. "
-        "wrk -t2 -c32, 3 s warm-up + 10 s; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
+        f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}. Binaries: `{info['binaries']}`"
+        + ("" if not source or os.path.realpath(source) == os.path.realpath(arguments.repo)
+           else f" (built from `{source}` at {binaries_commit})") + ". "
+        f"wrk -t2 -c32, 3 s warm-up + 10 s{repeat}; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
         "Latencies in ms (ceiling: first run's); RSS in MiB. Ratios compare numbers from the same run.",
         "",
         "| measure | target | " + " | ".join(STORE_NAMES.get(n, n) for n in names) + " |",
@@ -261,7 +284,8 @@ def main():
             value = entry["value"]
             if value is None:
                 return "MISS (not measured)"
-            shown = f"{value:.0f}" if key in ("errors",) else f"{value:.1f}" if key == "rss_dashboard_load_mib" else f"{value:.2f}"
+            shown = (f"{value:.0f}" if key == "errors" else f"{value:.1f}" if key == "rss_dashboard_load_mib"
+                     else fmt_ratio(value, entry["target"]))
             return f"{shown} {'PASS' if entry['pass'] else '**MISS**'}"
 
         row(f"**{label}**", target_text, cell)
