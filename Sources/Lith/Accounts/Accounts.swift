@@ -76,14 +76,4 @@ public struct Accounts: Sendable {
         }
         return user
     }
-
-    /// Deletes an account; its sessions go with it. Returns whether it existed.
-    public func delete(email: EmailAddress) async throws -> Bool {
-        try await store.deleteUser(email: email)
-    }
-
-    /// Every account, oldest first.
-    public func all() async throws -> [User] {
-        try await store.users()
-    }
 }

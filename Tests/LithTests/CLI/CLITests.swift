@@ -31,22 +31,18 @@ final class ScriptedConsole: Console, @unchecked Sendable {
 
 @Suite("Admin commands")
 struct CLITests {
-    /// Runs `lith arguments…` in-process against a scratch database.
-    private func lith(_ arguments: [String], console: ScriptedConsole = ScriptedConsole(), database: TemporaryDatabase) async -> (Int32, ScriptedConsole) {
+    /// Runs `lith arguments…` in-process with a scripted console.
+    private func lith(_ arguments: [String], console: ScriptedConsole = ScriptedConsole()) async -> (Int32, ScriptedConsole) {
         let status = await ConsoleContext.$current.withValue(console) {
-            await LithCommand.run(arguments: arguments + (arguments.first == "--help" ? [] : []))
+            await LithCommand.run(arguments: arguments)
         }
         return (status, console)
-    }
-
-    private func args(_ words: String..., database: TemporaryDatabase) -> [String] {
-        words + ["--database", database.path, "--scrypt", "ln=4,r=8,p=1"].filter { _ in true }
     }
 
     @Test func migrateCreatesTheDatabase() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
-        let (status, console) = await lith(["migrate", "--database", database.path], database: database)
+        let (status, console) = await lith(["migrate", "--database", database.path])
         #expect(status == 0)
         #expect(console.output.contains("up to date"))
         #expect(FileManager.default.fileExists(atPath: database.path))
@@ -57,10 +53,10 @@ struct CLITests {
         defer { database.remove() }
         let (created, createConsole) = await lith(
             ["user", "create", "--email", "Ada@Example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"],
-            console: ScriptedConsole(input: ["correct horse battery"]), database: database)
+            console: ScriptedConsole(input: ["correct horse battery"]))
         #expect(created == 0, "\(createConsole.errors)")
         #expect(createConsole.output.contains("ada@example.com"))
-        let (listed, listConsole) = await lith(["user", "list", "--database", database.path], database: database)
+        let (listed, listConsole) = await lith(["user", "list", "--database", database.path])
         #expect(listed == 0)
         #expect(listConsole.output.contains("ada@example.com"))
         // and the stored password works, hashed
@@ -75,7 +71,7 @@ struct CLITests {
         defer { database.remove() }
         let (status, console) = await lith(
             ["user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"],
-            console: ScriptedConsole(secrets: ["correct horse battery", "correct horse batterY"]), database: database)
+            console: ScriptedConsole(secrets: ["correct horse battery", "correct horse batterY"]))
         #expect(status != 0)
         #expect(console.errors == "lith: the passwords don't match\n")
     }
@@ -83,7 +79,7 @@ struct CLITests {
     @Test func userCreateWithoutAPasswordFailsWithOneLine() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
-        let (status, console) = await lith(["user", "create", "--email", "ada@example.com", "--database", database.path], database: database)
+        let (status, console) = await lith(["user", "create", "--email", "ada@example.com", "--database", database.path])
         #expect(status != 0)
         #expect(console.errors.split(separator: "\n").count == 1)
         #expect(console.errors.hasPrefix("lith: no password given"))
@@ -95,7 +91,7 @@ struct CLITests {
         defer { database.remove() }
         let input = arguments.last == "ada@example.com" ? ["short"] : ["correct horse battery"]
         let (status, console) = await lith(
-            arguments + ["--database", database.path, "--scrypt", "ln=4,r=8,p=1"], console: ScriptedConsole(input: input), database: database)
+            arguments + ["--database", database.path, "--scrypt", "ln=4,r=8,p=1"], console: ScriptedConsole(input: input))
         #expect(status != 0)
         #expect(console.errors.split(separator: "\n").count == 1)
         #expect(console.errors.hasPrefix("lith: "))
@@ -105,8 +101,8 @@ struct CLITests {
         let database = TemporaryDatabase()
         defer { database.remove() }
         let arguments = ["user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"]
-        _ = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]), database: database)
-        let (status, console) = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]), database: database)
+        _ = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]))
+        let (status, console) = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]))
         #expect(status != 0)
         #expect(console.errors.contains("already exists"))
     }
@@ -122,7 +118,7 @@ struct CLITests {
         let authentication = try await Authentication.make(store: store)
         _ = try await authentication.startSession(for: user, rememberMe: false)
         // when it is deleted
-        let (status, console) = await lith(["user", "delete", "--email", "ADA@example.com", "--database", database.path], database: database)
+        let (status, console) = await lith(["user", "delete", "--email", "ADA@example.com", "--database", database.path])
         // then account and session are gone
         #expect(status == 0)
         #expect(console.output.contains("Deleted ada@example.com"))
@@ -134,7 +130,7 @@ struct CLITests {
     @Test func userDeleteOfAnUnknownEmailFails() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
-        let (status, console) = await lith(["user", "delete", "--email", "nobody@example.com", "--database", database.path], database: database)
+        let (status, console) = await lith(["user", "delete", "--email", "nobody@example.com", "--database", database.path])
         #expect(status != 0)
         #expect(console.errors == "lith: no account with email nobody@example.com\n")
     }
@@ -146,16 +142,18 @@ struct CLITests {
     func mistakesGetOneReadableLineAndANonZeroExit(arguments: [String]) async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
-        let (status, console) = await lith(arguments, database: database)
+        // given a scratch database path, unless the mistake is in --database itself
+        let arguments = arguments.contains("--database") ? arguments : arguments + ["--database", database.path]
+        let (status, console) = await lith(arguments)
         #expect(status != 0)
         #expect(console.errors.hasPrefix("lith: "))
         #expect(console.errors.split(separator: "\n").count == 1, "\(console.errors)")
-        #expect(!FileManager.default.fileExists(atPath: "lith.sqlite") || true)
+        // and a mistake is caught before anything is created
+        #expect(!FileManager.default.fileExists(atPath: database.path))
     }
 
     @Test func hashRatePrintsHashesPerSecondAsJSON() async throws {
-        let database = TemporaryDatabase()
-        let (status, console) = await lith(["hash-rate", "--scrypt", "ln=4,r=8,p=1", "--seconds", "0.2"], database: database)
+        let (status, console) = await lith(["hash-rate", "--scrypt", "ln=4,r=8,p=1", "--seconds", "0.2"])
         #expect(status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
         #expect(json["scrypt"] as? String == "ln=4,r=8,p=1")
@@ -164,11 +162,10 @@ struct CLITests {
     }
 
     @Test func helpIsPrintedAndExitsZero() async throws {
-        let database = TemporaryDatabase()
-        let (status, console) = await lith(["--help"], database: database)
+        let (status, console) = await lith(["--help"])
         #expect(status == 0)
         for word in ["serve", "migrate", "user"] { #expect(console.output.contains(word)) }
-        let (serveStatus, serveConsole) = await lith(["serve", "--help"], database: database)
+        let (serveStatus, serveConsole) = await lith(["serve", "--help"])
         #expect(serveStatus == 0)
         for flag in ["--host", "--port", "--database", "--log-level", "--secure-cookies", "LITH_DATABASE_URL"] {
             #expect(serveConsole.output.contains(flag))
