@@ -43,17 +43,30 @@ public struct Pages: Sendable {
     func render(
         _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: PageModel = [:]
     ) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: html(template, title: title, status: status, auth: auth, model))
+        )
+    }
+
+    func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: PageModel) -> ByteBuffer {
         var model = model
         model["title"] = .text(title)
         model["csrf_token"] = .text(auth.csrfToken)
         if let user = auth.user { model["current_user"] = .object(["email": user.email.value]) }
         if let flash = auth.flash { model["flash"] = .object(["message": flash.message, "kind": flash.kind]) }
-        let body = templates.render(template, model) ?? ByteBuffer(string: "<!doctype html><title>\(status.code)</title>")
-        return Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: body)
-        )
+        return templates.render(template, model) ?? ByteBuffer(string: "<!doctype html><title>\(status.code)</title>")
+    }
+
+    /// The dashboard as a signed-in request renders it, for the micro-benchmarks
+    /// (`Benchmarks/`), which measure rendering apart from HTTP.
+    @_spi(Benchmarks) public func dashboardHTML(user: User, session: SessionRecord, csrfToken: String) -> ByteBuffer {
+        var auth = AuthState()
+        auth.user = user
+        auth.session = session
+        auth.issuedCSRFToken = csrfToken
+        return html("dashboard", title: "Dashboard", status: .ok, auth: auth, DashboardHandler.model(user: user, session: session))
     }
 }
 

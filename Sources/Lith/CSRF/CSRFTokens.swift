@@ -12,25 +12,27 @@ import Crypto
 /// An attacker on another site can read neither the cookie nor the key, so
 /// can't produce the token a form must carry (OWASP: synchroniser token for
 /// sessions, signed double-submit cookie for guests).
-struct CSRFTokens: Sendable {
+///
+/// Internal to Lith; the `Benchmarks` SPI lets the micro-benchmarks time it.
+@_spi(Benchmarks) public struct CSRFTokens: Sendable {
     /// The HMAC with the key already absorbed: copying it per token skips
     /// re-deriving the inner and outer pads from the key every time.
     private let keyed: HMAC<SHA256>
 
-    init(key: SymmetricKey) {
+    @_spi(Benchmarks) public init(key: SymmetricKey) {
         self.keyed = HMAC<SHA256>(key: key)
     }
 
-    func token(forSession token: SessionToken) -> String {
+    @_spi(Benchmarks) public func token(forSession token: SessionToken) -> String {
         sign("session:" + token.cookieValue)
     }
 
-    func token(forGuestNonce nonce: String) -> String {
+    @_spi(Benchmarks) public func token(forGuestNonce nonce: String) -> String {
         sign("guest:" + nonce)
     }
 
     /// Constant-time, so response timing doesn't leak how much of a guess was right.
-    func matches(_ presented: String, expected: String) -> Bool {
+    @_spi(Benchmarks) public func matches(_ presented: String, expected: String) -> Bool {
         ConstantTime.equals(Array(presented.utf8), Array(expected.utf8))
     }
 
@@ -41,7 +43,7 @@ struct CSRFTokens: Sendable {
     }
 
     /// A fresh guest nonce: 256 bits, base64url.
-    static func newGuestNonce() -> String {
+    @_spi(Benchmarks) public static func newGuestNonce() -> String {
         Base64URL.encode(SecureRandom.bytes(32))
     }
 

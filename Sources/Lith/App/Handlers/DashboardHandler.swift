@@ -9,16 +9,18 @@ struct DashboardHandler: Sendable {
         guard let user = context.auth.user, let session = context.auth.session else {
             throw HTTPError(.unauthorized)  // unreachable behind RequireUser
         }
-        return pages.render(
-            "dashboard", title: "Dashboard", auth: context.auth,
-            [
-                "email": .text(user.email.value),
-                "signed_in_at": .text(Self.utc(session.createdAt)),
-                "signed_in_at_iso": .text(Self.iso8601(session.createdAt)),
-                "session_end": .text(
-                    "after \(Self.span(session.idleTimeout)) without activity, and at the latest at \(Self.utc(session.expiresAt))"
-                        + (session.rememberMe ? " (remembered on this device)" : "")),
-            ])
+        return pages.render("dashboard", title: "Dashboard", auth: context.auth, Self.model(user: user, session: session))
+    }
+
+    static func model(user: User, session: SessionRecord) -> PageModel {
+        [
+            "email": .text(user.email.value),
+            "signed_in_at": .text(utc(session.createdAt)),
+            "signed_in_at_iso": .text(iso8601(session.createdAt)),
+            "session_end": .text(
+                "after \(span(session.idleTimeout)) without activity, and at the latest at \(utc(session.expiresAt))"
+                    + (session.rememberMe ? " (remembered on this device)" : "")),
+        ]
     }
 
     /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
