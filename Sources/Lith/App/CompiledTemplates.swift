@@ -144,14 +144,23 @@ final class CompiledTemplates: Sendable {
 
     /// Template, keys, and for each value what sections see of it.
     static func shapeKey(_ template: String, _ model: PageModel) -> String {
+        // Appended in place: this runs on every page, and temporaries cost more than the sort.
         var key = template
+        key.reserveCapacity(template.utf8.count + 24 * model.count)
         for name in model.keys.sorted() {
-            key += "|" + name + "="
+            key.append("|")
+            key.append(name)
+            key.append("=")
             switch model[name]! {
-            case .text(let string): key += string.isEmpty ? "e" : "t"
-            case .flag(let flag): key += flag ? "1" : "0"
+            case .text(let string): key.append(string.isEmpty ? "e" : "t")
+            case .flag(let flag): key.append(flag ? "1" : "0")
             case .object(let fields):
-                key += "{" + fields.keys.sorted().map { $0 + (fields[$0]!.isEmpty ? ":e" : ":t") }.joined(separator: ",") + "}"
+                key.append("{")
+                for field in fields.keys.sorted() {
+                    key.append(field)
+                    key.append(fields[field]!.isEmpty ? ":e," : ":t,")
+                }
+                key.append("}")
             }
         }
         return key

@@ -52,6 +52,7 @@ public struct Pages: Sendable {
 
     func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: PageModel) -> ByteBuffer {
         var model = model
+        model.reserveCapacity(model.count + 4)
         model["title"] = .text(title)
         model["csrf_token"] = .text(auth.csrfToken)
         if let user = auth.user { model["current_user"] = .object(["email": user.email.value]) }

@@ -59,7 +59,7 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
 
         var response = try await next(request, context)
         if let newGuestNonce, context.auth.csrfRead?.wasRead == true, !response.setsCookie(named: authentication.cookies.csrfName) {
-            response.setCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
+            response.addCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
         }
         return response
     }

@@ -21,7 +21,7 @@ public struct FlashMiddleware<Context: LithRequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         // Shown, or not one of ours: either way it goes.
         if read.wasRead || flash == nil, !response.setsCookie(named: cookies.flashName) {
-            response.setCookie(cookies.expired(cookies.flashName))
+            response.addCookie(cookies.expired(cookies.flashName))
         }
         return response
     }

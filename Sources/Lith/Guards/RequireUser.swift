@@ -16,7 +16,7 @@ public struct RequireUser<Context: LithRequestContext>: RouterMiddleware {
         }
         var response = authentication.loginRedirect(returningTo: request)
         if context.auth.sessionExpired {
-            response.setCookie(authentication.cookies.flash(.sessionExpired))
+            response.addCookie(authentication.cookies.flash(.sessionExpired))
         }
         return response
     }

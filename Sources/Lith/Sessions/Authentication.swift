@@ -92,9 +92,9 @@ public struct Authentication: Sendable {
             for: user, rememberMe: rememberMe,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, ipAddress: context.clientAddress)
         var response = Response.redirect(to: destination, type: .normal)
-        response.setCookie(sessionCookie(token, rememberMe: rememberMe))
+        response.addCookie(sessionCookie(token, rememberMe: rememberMe))
         // The guest CSRF token has done its job; the session now binds CSRF.
-        response.setCookie(cookies.expired(cookies.csrfName))
+        response.addCookie(cookies.expired(cookies.csrfName))
         return response
     }
 
@@ -126,9 +126,9 @@ public struct Authentication: Sendable {
             try await store.deleteSession(digest: token.digest)
         }
         var response = Response.redirect(to: loginPath, type: .normal)
-        response.setCookie(cookies.expired(cookies.sessionName))
+        response.addCookie(cookies.expired(cookies.sessionName))
         if context.auth.isSignedIn {
-            response.setCookie(cookies.flash(.loggedOut))
+            response.addCookie(cookies.flash(.loggedOut))
         }
         return response
     }

@@ -15,7 +15,7 @@ public struct SessionMiddleware<Context: LithRequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         let cookieName = authentication.cookies.sessionName
         if context.auth.sessionEnded, !response.setsCookie(named: cookieName) {
-            response.setCookie(authentication.cookies.expired(cookieName))
+            response.addCookie(authentication.cookies.expired(cookieName))
         }
         return response
     }

@@ -5,15 +5,29 @@ import Hummingbird
 /// foreign scripts, framing, MIME sniffing, leaking URLs to other sites, and
 /// caching pages that hold user data or form tokens.
 public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Also send HSTS: only meaningful, and only safe, when serving https.
+    /// Also send HSTS.
     let secure: Bool
 
     static var contentSecurityPolicy: String {
         "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     }
 
+    private let fields: [HTTPField]
+
     public init(secure: Bool) {
         self.secure = secure
+        var fields = [
+            HTTPField(name: .contentSecurityPolicy, value: Self.contentSecurityPolicy),
+            HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+            HTTPField(name: .referrerPolicy, value: "same-origin"),
+            // Pages carry form tokens or user data: never from a cache.
+            HTTPField(name: .cacheControl, value: "no-store"),
+        ]
+        if secure {
+            // Only meaningful, and only safe, when serving https.
+            fields.append(HTTPField(name: .strictTransportSecurity, value: "max-age=63072000; includeSubDomains"))
+        }
+        self.fields = fields
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -24,15 +38,11 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
             // Error pages get the same headers as every other page.
             response = try error.response(from: request, context: context)
         }
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "same-origin"
-        if response.headers[.cacheControl] == nil {
-            // Pages carry form tokens or user data: never from a cache.
-            response.headers[.cacheControl] = "no-store"
-        }
-        if secure {
-            response.headers[.strictTransportSecurity] = "max-age=63072000; includeSubDomains"
+        // Built once: HTTPField checks a value's bytes when it is made, and
+        // appending skips the remove-then-add a subscript set does. A route
+        // that sets one of these itself keeps its own.
+        for field in fields where response.headers[field.name] == nil {
+            response.headers.append(field)
         }
         return response
     }

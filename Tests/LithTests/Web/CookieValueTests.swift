@@ -29,4 +29,12 @@ struct CookieValueTests {
         #expect(request(["lith_flash="]).cookieValue("lith_flash") == "")
         #expect(request([]).cookieValue("lith_flash") == nil)
     }
+
+    @Test func toleratesOddSpacingAndNonASCIINeighbours() {
+        let request = request(["caf\u{E9}=cr\u{E8}me;lith_session=abc;  lith_csrf=n\u{301}o; ;"])
+        #expect(request.cookieValue("lith_session") == "abc")
+        #expect(request.cookieValue("lith_csrf") == "n\u{301}o")
+        #expect(request.cookieValue("caf\u{E9}") == "cr\u{E8}me")
+        #expect(request.cookieValue("") == nil)
+    }
 }

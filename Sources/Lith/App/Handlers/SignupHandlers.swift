@@ -17,7 +17,7 @@ struct SignupHandlers: Sendable {
             let user = try await accounts.register(
                 email: email, password: form["password"] ?? "", confirmation: form["password_confirmation"] ?? "")
             var response = try await authentication.logIn(user, rememberMe: false, redirectTo: authentication.homePath, request: request, context: context)
-            response.setCookie(authentication.cookies.flash(.signedUp))
+            response.addCookie(authentication.cookies.flash(.signedUp))
             return response
         } catch let errors as FieldErrors {
             // 422: the form again, the email kept, each error beside its field.
