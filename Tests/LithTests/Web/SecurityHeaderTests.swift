@@ -1,4 +1,6 @@
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Lith
 import LithTesting
 import Testing
@@ -68,6 +70,22 @@ struct SecurityHeaderTests {
             #expect(try await app.store.session(digest: token.digest) != nil)
             #expect(token.digest.hex != cookie)
             #expect(token.digest.hex.count == 64)
+        }
+    }
+
+    @Test func aRouteThatSetsItsOwnPolicyKeepsItAndGetsTheRest() async throws {
+        let router = Router()
+        router.add(middleware: SecurityHeadersMiddleware(secure: false))
+        router.get("/embed") { _, _ in
+            Response(status: .ok, headers: [.contentSecurityPolicy: "default-src 'self'; frame-ancestors https://partner.example"])
+        }
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/embed", method: .get) { response in
+                #expect(response.headers[.contentSecurityPolicy] == "default-src 'self'; frame-ancestors https://partner.example")
+                #expect(response.headers[values: .contentSecurityPolicy].count == 1)
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
         }
     }
 }
