@@ -1,47 +1,116 @@
 import NIOConcurrencyHelpers
 
-/// Bounds how long a store call may take. When the database is gone, a
+/// Bounds how long store calls may take. When the database is gone, a
 /// connection pool can wait for a connection for a long time; a visitor should
 /// get a 503 page in seconds instead. A write that times out may still land
 /// later: the visitor is told to try again, which every Lith write tolerates
 /// (a repeated signup is "email taken", a repeated logout a no-op).
-enum Deadline {
-    static func run<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let nanoseconds = UInt64(min(max(seconds, 0.001), 3600) * 1_000_000_000)
-        let state = NIOLockedValueBox(State())
+///
+/// One sweeper checks every call in flight a few times a second, instead of a
+/// timer per call: on the PostgreSQL dashboard path a sleeping task per query
+/// (a dispatch timer armed and torn down each time) cost more CPU than the
+/// query's own work in Lith. The price is precision: a call fails between its
+/// deadline and one ``tick`` later.
+final class Deadlines: Sendable {
+    let tick: Duration
+    private let state = NIOLockedValueBox(State())
+
+    init(tick: Duration = .milliseconds(100)) {
+        self.tick = tick
+    }
+
+    /// Runs `operation`, or fails with ``StoreError/unavailable(_:)`` once
+    /// `seconds` have passed (with ``CancellationError`` if the caller is
+    /// cancelled first). Only works while ``sweep()`` runs.
+    func run<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let seconds = min(max(seconds, 0.001), 3600)
+        let due = ContinuousClock.now + .seconds(seconds)
+        let id = state.withLockedValue { state in
+            state.nextID &+= 1
+            return state.nextID
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                @Sendable func finish(_ result: Result<T, any Error>) {
-                    let tasks = state.withLockedValue { state -> [Task<Void, Never>]? in
-                        guard !state.finished else { return nil }
-                        state.finished = true
-                        return state.tasks
-                    }
-                    guard let tasks else { return }
-                    continuation.resume(with: result)
-                    for task in tasks { task.cancel() }
-                }
+                let call = Call(due: due, seconds: seconds) { error in continuation.resume(throwing: error) }
+                state.withLockedValue { $0.calls[id] = call }
                 // Unstructured on purpose: a driver call that ignores
                 // cancellation must not hold the request past the deadline.
-                let work = Task { finish(await Result(catching: operation)) }
-                let timer = Task {
-                    try? await Task.sleep(nanoseconds: nanoseconds)
-                    if !Task.isCancelled { finish(.failure(StoreError.unavailable("the database did not answer within \(seconds) s"))) }
+                let work = Task {
+                    let result = await Result(catching: operation)
+                    if self.claim(id) != nil { continuation.resume(with: result) }
                 }
-                let alreadyFinished = state.withLockedValue { state in
-                    state.tasks = [work, timer]
-                    return state.finished
+                let stillPending = state.withLockedValue { state in
+                    state.calls[id]?.work = work
+                    return state.calls[id] != nil
                 }
-                if alreadyFinished { work.cancel(); timer.cancel() }
+                if !stillPending { work.cancel() }
+                if Task.isCancelled { fail(id, with: CancellationError()) }
             }
         } onCancel: {
-            for task in state.withLockedValue({ $0.tasks }) { task.cancel() }
+            fail(id, with: CancellationError())
+        }
+    }
+
+    /// Fails every call whose deadline has passed, until the task running it
+    /// is cancelled. Start it once, beside the store.
+    func sweep() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            expireOverdue(at: .now)
+        }
+    }
+
+    func expireOverdue(at now: ContinuousClock.Instant) {
+        let overdue = state.withLockedValue { state -> [(Int, Double)] in
+            state.calls.compactMap { id, call in call.due <= now ? (id, call.seconds) : nil }
+        }
+        for (id, seconds) in overdue {
+            fail(id, with: StoreError.unavailable("the database did not answer within \(seconds) s"))
+        }
+    }
+
+    /// How many calls are in flight (for tests).
+    var pendingCount: Int { state.withLockedValue { $0.calls.count } }
+
+    /// One-off: runs `operation` under a deadline with a sweeper of its own,
+    /// for calls made before a store exists (the start-up probe).
+    static func run<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let deadlines = Deadlines()
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+        return try await deadlines.run(seconds: seconds, operation)
+    }
+
+    // MARK: bookkeeping
+
+    /// Whoever removes a call first resumes its caller: the work finishing,
+    /// the sweeper, or cancellation. The others find nothing to do.
+    private func claim(_ id: Int) -> Call? {
+        state.withLockedValue { $0.calls.removeValue(forKey: id) }
+    }
+
+    private func fail(_ id: Int, with error: any Error) {
+        guard let call = claim(id) else { return }
+        call.fail(error)
+        call.work?.cancel()
+    }
+
+    private struct Call {
+        let due: ContinuousClock.Instant
+        let seconds: Double
+        let fail: @Sendable (any Error) -> Void
+        var work: Task<Void, Never>?
+
+        init(due: ContinuousClock.Instant, seconds: Double, fail: @escaping @Sendable (any Error) -> Void) {
+            self.due = due
+            self.seconds = seconds
+            self.fail = fail
         }
     }
 
     private struct State {
-        var finished = false
-        var tasks: [Task<Void, Never>] = []
+        var nextID = 0
+        var calls: [Int: Call] = [:]
     }
 }
 

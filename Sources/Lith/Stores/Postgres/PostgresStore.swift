@@ -10,6 +10,8 @@ import PostgresNIO
 public final class PostgresStore: Store {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    private let deadlines = Deadlines()
+    private let sweeper: Task<Void, Never>
     private let logger: Logger
     private let timeout: Double
     /// Where the store points, without the password.
@@ -38,7 +40,7 @@ public final class PostgresStore: Store {
     /// unreachable host is reported as such at once, not as a pool timeout.
     private static func probe(_ location: PostgresLocation, timeout: Double, logger: Logger) async throws {
         do {
-            try await Deadline.run(seconds: timeout) {
+            try await Deadlines.run(seconds: timeout) {
                 var configuration = PostgresConnection.Configuration(
                     host: location.host, port: location.port, username: location.username, password: location.password,
                     database: location.database, tls: try location.connectionTLS())
@@ -58,6 +60,7 @@ public final class PostgresStore: Store {
         self.timeout = timeout
         self.displayName = displayName
         self.runner = Task { await client.run() }
+        self.sweeper = Task { [deadlines] in await deadlines.sweep() }
     }
 
     // MARK: migrations
@@ -230,6 +233,7 @@ public final class PostgresStore: Store {
 
     public func close() async throws {
         runner.cancel()
+        sweeper.cancel()
         await runner.value
     }
 
@@ -242,7 +246,7 @@ public final class PostgresStore: Store {
     /// Runs a store call under the deadline, turning driver errors into ``StoreError``.
     private func run<T: Sendable>(timeout: Double? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await Deadline.run(seconds: timeout ?? self.timeout, body)
+            return try await deadlines.run(seconds: timeout ?? self.timeout, body)
         } catch let error as StoreError {
             throw error
         } catch let error as PSQLError {

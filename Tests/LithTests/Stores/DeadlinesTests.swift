@@ -1,0 +1,86 @@
+import Foundation
+@testable import Lith
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Store call deadlines")
+struct DeadlinesTests {
+    @Test func aCallThatFinishesInTimeReturnsItsValueAndLeavesNothingBehind() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+
+        let value = try await deadlines.run(seconds: 5) { 42 }
+
+        #expect(value == 42)
+        #expect(deadlines.pendingCount == 0)
+    }
+
+    @Test func aCallThatIgnoresCancellationStillFailsSoonAfterItsDeadline() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+        let started = ContinuousClock.now
+
+        // A driver call stuck in a way cancellation can't reach.
+        let outcome = await Result {
+            try await deadlines.run(seconds: 0.2) {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 6) { continuation.resume() }
+                }
+                return 1
+            }
+        }
+
+        let elapsed = ContinuousClock.now - started
+        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
+            Issue.record("expected StoreError.unavailable, got \(outcome)")
+            return
+        }
+        #expect(elapsed >= .milliseconds(200))
+        // Well before the stuck call would have returned, with room for a busy test machine.
+        #expect(elapsed < .seconds(3))
+        #expect(deadlines.pendingCount == 0)
+    }
+
+    @Test func anOverdueCallHasItsWorkCancelled() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+        let sawCancellation = NIOLockedValueBox(false)
+
+        let outcome = await Result {
+            try await deadlines.run(seconds: 0.05) {
+                do { try await Task.sleep(for: .seconds(10)) } catch { sawCancellation.withLockedValue { $0 = true } }
+                return 1
+            }
+        }
+
+        #expect((try? outcome.get()) == nil)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sawCancellation.withLockedValue { $0 })
+    }
+
+    @Test func cancellingTheCallerEndsTheCallAtOnce() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+
+        let caller = Task {
+            try await deadlines.run(seconds: 30) {
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        caller.cancel()
+        let outcome = await caller.result
+
+        guard case .failure(let error) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(error is CancellationError)
+        #expect(deadlines.pendingCount == 0)
+    }
+}
