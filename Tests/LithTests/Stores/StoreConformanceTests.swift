@@ -82,6 +82,35 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func manyLookupsAtOnceEachFindTheirOwnSessionOrNone(kind: StoreKind) async throws {
+        try await kind.with { store in
+            var owners: [(SessionToken, User?)] = []
+            for index in 0..<12 {
+                let user = try await store.insertUser(email: try EmailAddress("user\(index)@example.com"), passwordHash: Self.hash, at: Self.now)
+                let token = SessionToken.generate()
+                try await store.insertSession(Self.session(token, user: user))
+                owners.append((token, user))
+            }
+            owners.append((SessionToken.generate(), nil))  // never stored
+            let deleted = owners[0].0
+            try await store.deleteSession(digest: deleted.digest)
+            owners[0].1 = nil
+
+            // Repeated, so lookups on a batching store share queries.
+            try await withThrowingTaskGroup(of: (SessionToken, User?, User?).self) { group in
+                for _ in 0..<8 {
+                    for (token, owner) in owners {
+                        group.addTask { (token, owner, try await store.session(digest: token.digest)?.1) }
+                    }
+                }
+                for try await (token, expected, found) in group {
+                    #expect(found == expected, "lookup of \(token.digest.hex.prefix(8))")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func touchingASessionMovesLastSeen(kind: StoreKind) async throws {
         try await kind.with { store in
             let user = try await store.insertUser(email: try EmailAddress("ada@example.com"), passwordHash: Self.hash, at: Self.now)

@@ -12,6 +12,7 @@ public final class PostgresStore: Store {
     private let runner: Task<Void, Never>
     private let deadlines = Deadlines()
     private let sweeper: Task<Void, Never>
+    private let sessionLookups: LookupBatcher<SessionToken.Digest, (SessionRecord, User)>
     private let logger: Logger
     private let timeout: Double
     /// Where the store points, without the password.
@@ -33,7 +34,7 @@ public final class PostgresStore: Store {
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .warning)
         let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
-        return PostgresStore(client: client, logger: logger, timeout: timeout, displayName: location.displayName)
+        return PostgresStore(client: client, poolSize: max(1, poolSize), logger: logger, timeout: timeout, displayName: location.displayName)
     }
 
     /// One direct connection at start-up, so a wrong password or an
@@ -54,8 +55,13 @@ public final class PostgresStore: Store {
         }
     }
 
-    private init(client: PostgresClient, logger: Logger, timeout: Double, displayName: String) {
+    private init(client: PostgresClient, poolSize: Int, logger: Logger, timeout: Double, displayName: String) {
         self.client = client
+        // Half the pool for page views' lookups leaves connections for writes
+        // and logins; a batch answers every lookup waiting for it.
+        self.sessionLookups = LookupBatcher(maximumInFlight: max(1, poolSize / 2)) { [client, deadlines] digests in
+            try await Self.sessions(digests, client: client, deadlines: deadlines, timeout: timeout)
+        }
         self.logger = logger
         self.timeout = timeout
         self.displayName = displayName
@@ -169,14 +175,24 @@ public final class PostgresStore: Store {
     }
 
     public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
-        try await run { [client] in
-            for try await row in try await client.execute(SessionLookup(tokenHash: digest.hex)) {
+        try await sessionLookups.value(for: digest)
+    }
+
+    /// One query for every digest in `digests`.
+    private static func sessions(
+        _ digests: [SessionToken.Digest], client: PostgresClient, deadlines: Deadlines, timeout: Double
+    ) async throws -> [SessionToken.Digest: (SessionRecord, User)] {
+        try await run(deadlines: deadlines, timeout: timeout) {
+            let byHex = Dictionary(digests.map { ($0.hex, $0) }, uniquingKeysWith: { first, _ in first })
+            var found: [SessionToken.Digest: (SessionRecord, User)] = [:]
+            for try await row in try await client.execute(SessionLookup(tokenHashes: Array(byHex.keys))) {
+                guard let digest = byHex[row.0] else { continue }
                 let session = SessionRecord(
-                    tokenDigest: digest, userID: row.0, createdAt: Date(unixSeconds: row.1), lastSeenAt: Date(unixSeconds: row.2),
-                    expiresAt: Date(unixSeconds: row.3), idleTimeout: TimeInterval(row.4), rememberMe: row.5, userAgent: row.6, ipAddress: row.7)
-                return (session, Self.user((row.0, row.8, row.9, row.10)))
+                    tokenDigest: digest, userID: row.1, createdAt: Date(unixSeconds: row.2), lastSeenAt: Date(unixSeconds: row.3),
+                    expiresAt: Date(unixSeconds: row.4), idleTimeout: TimeInterval(row.5), rememberMe: row.6, userAgent: row.7, ipAddress: row.8)
+                found[digest] = (session, Self.user((row.1, row.9, row.10, row.11)))
             }
-            return nil
+            return found
         }
     }
 
@@ -245,8 +261,12 @@ public final class PostgresStore: Store {
 
     /// Runs a store call under the deadline, turning driver errors into ``StoreError``.
     private func run<T: Sendable>(timeout: Double? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Self.run(deadlines: deadlines, timeout: timeout ?? self.timeout, body)
+    }
+
+    private static func run<T: Sendable>(deadlines: Deadlines, timeout: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await deadlines.run(seconds: timeout ?? self.timeout, body)
+            return try await deadlines.run(seconds: timeout, body)
         } catch let error as StoreError {
             throw error
         } catch let error as PSQLError {

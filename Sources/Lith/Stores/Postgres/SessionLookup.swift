@@ -1,24 +1,25 @@
 import PostgresNIO
 
-/// The read behind every signed-in page view, as a named prepared statement:
-/// each pooled connection parses and plans it once, instead of PostgreSQL
-/// parsing and planning the SQL on every request (which, measured, cost it
-/// more than executing the lookup).
+/// The read behind every signed-in page view, for one or many tokens at once
+/// (see ``LookupBatcher``), as a named prepared statement: each pooled
+/// connection parses and plans it once, instead of PostgreSQL parsing and
+/// planning the SQL on every request (which, measured, cost it more than
+/// executing the lookup).
 struct SessionLookup: PostgresPreparedStatement {
     static let sql = """
-        SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip,
-               u.email, u.created_at, u.password_changed_at
+        SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me,
+               s.user_agent, s.ip, u.email, u.created_at, u.password_changed_at
         FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1
+        WHERE s.token_hash = ANY($1)
         """
 
-    typealias Row = (Int64, Int64, Int64, Int64, Int64, Bool, String?, String?, String, Int64, Int64)
+    typealias Row = (String, Int64, Int64, Int64, Int64, Int64, Bool, String?, String?, String, Int64, Int64)
 
-    let tokenHash: String
+    let tokenHashes: [String]
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 1)
-        bindings.append(tokenHash)
+        bindings.append(tokenHashes)
         return bindings
     }
 
