@@ -13,4 +13,9 @@ struct DashboardDatesTests {
     @Test func theReadableFormIsUTCToTheMinute() {
         #expect(DashboardHandler.utc(Date(timeIntervalSince1970: 1_800_000_000)) == "2027-01-15 08:00 UTC")
     }
+
+    @Test func numbersWiderThanTheirFieldAreWrittenInFull() {
+        #expect(DashboardHandler.fill("####-##", 12345, 7) == "12345-07")
+        #expect(DashboardHandler.fill("####-##", -44, 3) == "-0044-03")
+    }
 }

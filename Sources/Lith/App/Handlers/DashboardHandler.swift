@@ -26,16 +26,48 @@ struct DashboardHandler: Sendable {
     /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
     static func utc(_ date: Date) -> String {
         let (year, month, day, hour, minute, _) = civil(date)
-        return "\(year)-\(two(month))-\(two(day)) \(two(hour)):\(two(minute)) UTC"
+        return fill("####-##-## ##:## UTC", year, month, day, hour, minute)
     }
 
     /// `2026-11-21T20:36:05Z`, for the `<time datetime>` attribute.
     static func iso8601(_ date: Date) -> String {
         let (year, month, day, hour, minute, second) = civil(date)
-        return "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))Z"
+        return fill("####-##-##T##:##:##Z", year, month, day, hour, minute, second)
     }
 
-    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    /// The pattern with each run of `#` replaced by the next number,
+    /// zero-padded to the run's width (wider numbers are written in full):
+    /// a handful of bytes on every dashboard view, where string interpolation
+    /// allocated a string per field.
+    static func fill(_ pattern: StaticString, _ numbers: Int...) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(pattern.utf8CodeUnitCount)
+        var next = numbers.makeIterator()
+        pattern.withUTF8Buffer { pattern in
+            var index = 0
+            while index < pattern.count {
+                guard pattern[index] == UInt8(ascii: "#") else {
+                    bytes.append(pattern[index])
+                    index += 1
+                    continue
+                }
+                var width = 0
+                while index + width < pattern.count, pattern[index + width] == UInt8(ascii: "#") { width += 1 }
+                let number = next.next() ?? 0
+                if number < 0 { bytes.append(UInt8(ascii: "-")) }
+                var value = number.magnitude
+                let start = bytes.count
+                var written = 0
+                while written < width || value > 0 {
+                    bytes.insert(UInt8(ascii: "0") + UInt8(value % 10), at: start)
+                    value /= 10
+                    written += 1
+                }
+                index += width
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// UTC calendar fields by arithmetic (Howard Hinnant's days-to-civil), on
     /// every dashboard view: no Calendar, no formatter.
