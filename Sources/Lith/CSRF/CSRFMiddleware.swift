@@ -21,10 +21,23 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
+        let guestNonce = try await Self.check(&request, auth: &context.auth, maxUploadSize: context.maxUploadSize, authentication, originCheck)
+        var response = try await next(request, context)
+        Self.finish(&response, guestNonce: guestNonce, auth: context.auth, cookies: authentication.cookies)
+        return response
+    }
+
+    /// Before the page: issues this browser's token into `auth`, and refuses
+    /// a state-changing request that doesn't carry it or that the browser
+    /// says came from another site. Returns the guest nonce minted for this
+    /// request, if one was.
+    static func check(
+        _ request: inout Request, auth: inout AuthState, maxUploadSize: Int, _ authentication: Authentication, _ originCheck: OriginCheck
+    ) async throws -> String? {
         let csrf = authentication.csrf
         var newGuestNonce: String?
-        if context.auth.session != nil, let token = context.auth.presentedToken {
-            context.auth.issuedCSRFToken = csrf.token(forSession: token)
+        if auth.session != nil, let token = auth.presentedToken {
+            auth.issuedCSRFToken = csrf.token(forSession: token)
         } else {
             let cookie = request.cookieValue(authentication.cookies.csrfName).map(String.init)
             let nonce = cookie.flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil } ?? {
@@ -32,8 +45,8 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
                 newGuestNonce = fresh
                 return fresh
             }()
-            context.auth.issuedCSRFToken = csrf.token(forGuestNonce: nonce)
-            if newGuestNonce != nil { context.auth.csrfRead = ReadMark() }
+            auth.issuedCSRFToken = csrf.token(forGuestNonce: nonce)
+            if newGuestNonce != nil { auth.csrfRead = ReadMark() }
         }
 
         if !request.method.isSafe {
@@ -46,22 +59,26 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
             if let header = request.headers[.csrfToken] {
                 presented = header
             } else {
-                let form = try await Self.readForm(&request, limit: context.maxUploadSize)
-                context.auth.form = form
-                presented = form?[Self.fieldName] ?? ""
+                let form = try await readForm(&request, limit: maxUploadSize)
+                auth.form = form
+                presented = form?[fieldName] ?? ""
             }
             // A guest without a nonce cookie can't have a matching token: the
             // nonce was minted just now.
-            guard newGuestNonce == nil, csrf.matches(presented, expected: context.auth.issuedCSRFToken) else {
+            guard newGuestNonce == nil, csrf.matches(presented, expected: auth.issuedCSRFToken) else {
                 throw CSRFFailure(reason: "missing or invalid CSRF token")
             }
         }
+        return newGuestNonce
+    }
 
-        var response = try await next(request, context)
-        if let newGuestNonce, context.auth.csrfRead?.wasRead == true, !response.setsCookie(named: authentication.cookies.csrfName) {
-            response.addCookie(authentication.cookies.cookie(authentication.cookies.csrfName, value: newGuestNonce))
+    /// After the page: a nonce minted for this request is kept in a cookie
+    /// only if the page used the token (a form), so guests' pages without
+    /// forms set no cookie.
+    static func finish(_ response: inout Response, guestNonce: String?, auth: AuthState, cookies: CookieSettings) {
+        if let guestNonce, auth.csrfRead?.wasRead == true, !response.setsCookie(named: cookies.csrfName) {
+            response.addCookie(cookies.cookie(cookies.csrfName, value: guestNonce))
         }
-        return response
     }
 
     /// The urlencoded form in the body, or `nil` for an empty body. Any other

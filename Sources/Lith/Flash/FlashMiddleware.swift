@@ -10,19 +10,33 @@ public struct FlashMiddleware<Context: LithRequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let value = request.cookieValue(cookies.flashName).map(String.init) else {
-            return try await next(request, context)
-        }
         var context = context
-        let flash = Flash(rawValue: value)
-        let read = ReadMark()
-        context.auth.pendingFlash = flash
-        context.auth.flashRead = read
+        let carried = Self.read(request, into: &context.auth, cookies: cookies)
         var response = try await next(request, context)
-        // Shown, or not one of ours: either way it goes.
-        if read.wasRead || flash == nil, !response.setsCookie(named: cookies.flashName) {
+        Self.finish(&response, carried: carried, cookies: cookies)
+        return response
+    }
+
+    /// What the flash cookie carried in, if there was one.
+    struct Carried {
+        let flash: Flash?
+        let read: ReadMark
+    }
+
+    /// Before the page: the flash cookie's message, for the page to show.
+    static func read(_ request: Request, into auth: inout AuthState, cookies: CookieSettings) -> Carried? {
+        guard let value = request.cookieValue(cookies.flashName) else { return nil }
+        let carried = Carried(flash: Flash(rawValue: String(value)), read: ReadMark())
+        auth.pendingFlash = carried.flash
+        auth.flashRead = carried.read
+        return carried
+    }
+
+    /// After the page: shown, or not one of ours, the cookie goes.
+    static func finish(_ response: inout Response, carried: Carried?, cookies: CookieSettings) {
+        guard let carried else { return }
+        if carried.read.wasRead || carried.flash == nil, !response.setsCookie(named: cookies.flashName) {
             response.addCookie(cookies.expired(cookies.flashName))
         }
-        return response
     }
 }

@@ -13,10 +13,18 @@ public struct SessionMiddleware<Context: LithRequestContext>: RouterMiddleware {
         var context = context
         context.auth = try await authentication.resume(request)
         var response = try await next(request, context)
-        let cookieName = authentication.cookies.sessionName
-        if context.auth.sessionEnded, !response.setsCookie(named: cookieName) {
-            response.addCookie(authentication.cookies.expired(cookieName))
-        }
+        authentication.finish(&response, auth: context.auth)
         return response
+    }
+}
+
+extension Authentication {
+    /// After the page: a cookie that named no live session is cleared, unless
+    /// the handler set a new one (a login).
+    func finish(_ response: inout Response, auth: AuthState) {
+        let cookieName = cookies.sessionName
+        if auth.sessionEnded, !response.setsCookie(named: cookieName) {
+            response.addCookie(cookies.expired(cookieName))
+        }
     }
 }

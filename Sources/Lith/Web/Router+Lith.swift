@@ -14,9 +14,7 @@ extension Router where Context: LithRequestContext {
     ) {
         add(middleware: SecurityHeadersMiddleware<Context>(secure: authentication.cookies.secure))
         if let errorPages { add(middleware: errorPages) }
-        add(middleware: SessionMiddleware<Context>(authentication))
-        add(middleware: CSRFMiddleware<Context>(authentication, originCheck: originCheck))
-        add(middleware: FlashMiddleware<Context>(cookies: authentication.cookies))
+        add(middleware: LithMiddleware<Context>(authentication, originCheck: originCheck))
         if let errorPages { add(middleware: errorPages) }
     }
 }
