@@ -26,6 +26,8 @@ let package = Package(
     targets: [
         // A C shim for the one SQLite call Swift can't make (variadic).
         .target(name: "CLithSQLite"),
+        // And one for the allocator setting `lith` makes at start-up (mallopt).
+        .target(name: "CLithMalloc"),
         .target(
             name: "Lith",
             dependencies: [
@@ -60,6 +62,7 @@ let package = Package(
             name: "LithCLI",
             dependencies: [
                 "Lith",
+                "CLithMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
