@@ -14,15 +14,20 @@ import NIOConcurrencyHelpers
 /// Lith's own work per signed-in page.
 final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     typealias Fetch = @Sendable ([Key]) async throws -> [Key: Value]
+    /// Bounds a waiting lookup's whole wait (the store's deadline), so a lookup
+    /// queued behind a query that hangs doesn't wait for that one and then its own.
+    typealias BoundWait = @Sendable (_ wait: @escaping @Sendable () async throws -> Value?) async throws -> Value?
 
     private let fetch: Fetch
+    private let boundWait: BoundWait
     private let maximumInFlight: Int
     private let maximumBatch: Int
     private let state = NIOLockedValueBox(State())
 
     /// `fetch` answers a batch of distinct keys; a key it leaves out has no value.
-    init(maximumInFlight: Int, maximumBatch: Int = 256, fetch: @escaping Fetch) {
+    init(maximumInFlight: Int, maximumBatch: Int = 256, boundWait: @escaping BoundWait = { try await $0() }, fetch: @escaping Fetch) {
         self.fetch = fetch
+        self.boundWait = boundWait
         self.maximumInFlight = max(1, maximumInFlight)
         self.maximumBatch = max(1, maximumBatch)
     }
@@ -39,15 +44,17 @@ final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             startNextBatchIfWaiting()
             return try result.get()[key]
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let startNow = state.withLockedValue { state -> Bool in
-                state.waiting.append(Waiter(key: key, continuation: continuation))
-                // A query may have finished between the check above and here.
-                guard state.inFlight < maximumInFlight else { return false }
-                state.inFlight += 1
-                return true
+        return try await boundWait {
+            try await withCheckedThrowingContinuation { continuation in
+                let startNow = self.state.withLockedValue { state -> Bool in
+                    state.waiting.append(Waiter(key: key, continuation: continuation))
+                    // A query may have finished between the check above and here.
+                    guard state.inFlight < self.maximumInFlight else { return false }
+                    state.inFlight += 1
+                    return true
+                }
+                if startNow { self.runBatches() }
             }
-            if startNow { runBatches() }
         }
     }
 

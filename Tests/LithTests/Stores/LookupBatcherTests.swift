@@ -118,4 +118,29 @@ struct LookupBatcherTests {
         #expect(later == 7)
         #expect(batcher.idle)
     }
+
+    @Test func aLookupQueuedBehindAHungQueryFailsWithinItsOwnDeadline() async throws {
+        let table = Table(["a": 1, "b": 2], holdFirstFetch: true)
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+        let batcher = LookupBatcher<String, Int>(
+            maximumInFlight: 1, boundWait: { wait in try await deadlines.run(seconds: 0.2, wait) }, fetch: table.fetch)
+
+        // Given a query that hangs (a database that stopped answering)
+        let hung = Task { try await batcher.value(for: "a") }
+        await table.waitForFetches(1)
+        // when another lookup has to wait behind it
+        let started = ContinuousClock.now
+        let outcome = await Result { try await batcher.value(for: "b") }
+
+        // then it gives up at its own deadline, not the hung query's plus its own
+        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
+            Issue.record("expected StoreError.unavailable, got \(outcome)")
+            return
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+        await table.release()
+        _ = try await hung.value
+    }
 }

@@ -69,7 +69,10 @@ public final class PostgresStore: Store {
         // Half the pool for page views' lookups leaves connections for writes
         // and logins, so lookups never queue inside the pool (a queued lease
         // also held memory, measured); a batch answers every lookup waiting for it.
-        self.sessionLookups = LookupBatcher(maximumInFlight: max(1, poolSize / 2)) { [client, deadlines] digests in
+        self.sessionLookups = LookupBatcher(
+            maximumInFlight: max(1, poolSize / 2),
+            boundWait: { [deadlines] wait in try await Self.run(deadlines: deadlines, timeout: timeout, wait) }
+        ) { [client, deadlines] digests in
             try await Self.sessions(digests, client: client, deadlines: deadlines, timeout: timeout)
         }
         self.logger = logger
