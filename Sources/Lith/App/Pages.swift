@@ -43,12 +43,11 @@ public struct Pages: Sendable {
     func render(
         _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: PageModel = [:]
     ) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: html(template, title: title, status: status, auth: auth, model))
-        )
+        Response(status: status, headers: Self.htmlHeaders, body: .init(byteBuffer: html(template, title: title, status: status, auth: auth, model)))
     }
+
+    /// Built once: a header literal validates its bytes every time it is made.
+    static let htmlHeaders: HTTPFields = [.contentType: "text/html; charset=utf-8"]
 
     func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: PageModel) -> ByteBuffer {
         var model = model
@@ -75,6 +74,8 @@ extension String {
     /// What a form may echo back of a rejected value: control characters
     /// (NUL among them) would show as something the person never typed.
     var withoutControlCharacters: String {
-        String(String.UnicodeScalarView(unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        // Most echoes are printable ASCII: nothing to filter, no scalar walk.
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
+        return String(String.UnicodeScalarView(unicodeScalars.filter { $0.properties.generalCategory != .control }))
     }
 }

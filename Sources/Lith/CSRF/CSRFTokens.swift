@@ -17,10 +17,10 @@ import Crypto
 @_spi(Benchmarks) public struct CSRFTokens: Sendable {
     /// The HMAC with the key already absorbed: copying it per token skips
     /// re-deriving the inner and outer pads from the key every time.
-    private let keyed: HMAC<SHA256>
+    private let keyed: HMACSHA256
 
     @_spi(Benchmarks) public init(key: SymmetricKey) {
-        self.keyed = HMAC<SHA256>(key: key)
+        self.keyed = HMACSHA256(key: key)
     }
 
     @_spi(Benchmarks) public func token(forSession token: SessionToken) -> String {
@@ -40,9 +40,9 @@ import Crypto
     /// joined into a new string first.
     private func sign(_ kind: StaticString, _ value: String) -> String {
         var mac = keyed
-        kind.withUTF8Buffer { mac.update(data: UnsafeRawBufferPointer($0)) }
+        kind.withUTF8Buffer { mac.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         var value = value
-        value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        value.withUTF8 { mac.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         return mac.finalize().withUnsafeBytes { Base64URL.encode($0) }
     }
 

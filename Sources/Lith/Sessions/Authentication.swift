@@ -114,7 +114,7 @@ public struct Authentication: Sendable {
     }
 
     /// Remembered sessions outlive the browser; others end when it closes.
-    public func sessionCookie(_ token: SessionToken, rememberMe: Bool) -> Cookie {
+    public func sessionCookie(_ token: SessionToken, rememberMe: Bool) -> SetCookie {
         cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(policy.rememberMeLifetime) : nil)
     }
 

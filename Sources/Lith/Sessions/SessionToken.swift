@@ -50,7 +50,10 @@ public struct SessionToken: Sendable, Hashable, CustomStringConvertible, CustomD
         public let hex: String
 
         init(bytes: [UInt8]) {
-            self.hex = SHA256.hash(data: bytes).hexString
+            // `SHA256.hash(data:)` is generic and unspecialised across modules.
+            var hash = SHA256()
+            bytes.withUnsafeBytes { hash.update(bufferPointer: $0) }
+            self.hex = hash.finalize().hexString
         }
 
         public var description: String { hex }

@@ -1,6 +1,3 @@
-import Foundation
-import Hummingbird
-
 /// How Lith's cookies are named and flagged.
 public struct CookieSettings: Sendable {
     /// For https deployments: `Secure` on every cookie and the `__Host-` prefix,
@@ -18,20 +15,20 @@ public struct CookieSettings: Sendable {
     public var flashName: String { prefix + "lith_flash" }
 
     /// HttpOnly keeps scripts (and so XSS) away from the value; SameSite=Lax
-    /// keeps it off cross-site POSTs as one more wall against CSRF.
-    /// Without `maxAge` it is a browser-session cookie.
-    public func cookie(_ name: String, value: String, maxAge: Int? = nil) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    /// keeps it off cross-site POSTs as one more wall against CSRF; `Path=/`
+    /// and no `Domain` (which `__Host-` requires). Without `maxAge` it is a
+    /// browser-session cookie.
+    public func cookie(_ name: String, value: String, maxAge: Int? = nil) -> SetCookie {
+        SetCookie(name: name, value: value, maxAge: maxAge, secure: secure)
     }
 
     /// Carries `flash` to the next page the browser renders.
-    public func flash(_ flash: Flash) -> Cookie {
+    public func flash(_ flash: Flash) -> SetCookie {
         cookie(flashName, value: flash.rawValue)
     }
 
     /// A cookie that tells the browser to drop `name` now.
-    public func expired(_ name: String) -> Cookie {
-        // Both Max-Age and a past Expires: older clients only understand the latter.
-        Cookie(name: name, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    public func expired(_ name: String) -> SetCookie {
+        SetCookie(name: name, value: "", maxAge: 0, expired: true, secure: secure)
     }
 }

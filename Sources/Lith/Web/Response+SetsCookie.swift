@@ -11,7 +11,7 @@ extension Response {
     /// Adds a `Set-Cookie` line. Hummingbird's `setCookie` reads every
     /// `Set-Cookie` value into an array, appends, and writes them all back;
     /// appending the one field is all this needs.
-    mutating func addCookie(_ cookie: Cookie) {
-        headers.append(HTTPField(name: .setCookie, value: cookie.description))
+    mutating func addCookie(_ cookie: SetCookie) {
+        headers.append(cookie.field)
     }
 }

@@ -1,0 +1,37 @@
+import HTTPTypes
+
+/// One `Set-Cookie` header line, ready to send.
+///
+/// Lith writes the line itself instead of going through Hummingbird's
+/// `Cookie`, which files every attribute in a table and re-serialises it:
+/// measured on the guest login page, that was a fifth of Lith's own work.
+/// Not `CustomStringConvertible`: the line can carry a session token, which
+/// must not end up in a log by accident.
+public struct SetCookie: Sendable, Equatable {
+    /// The cookie's name, e.g. `lith_session`.
+    public let name: String
+    /// The whole header value: `name=value; Path=/; …`.
+    public let headerValue: String
+
+    /// `maxAge` nil: a browser-session cookie. `expired`: tells the browser to drop it now.
+    init(name: String, value: String, maxAge: Int?, expired: Bool = false, secure: Bool) {
+        var line = name
+        line.reserveCapacity(name.utf8.count + value.utf8.count + 96)
+        line += "="
+        line += value
+        if expired {
+            // Both Max-Age and a past Expires: older clients only understand the latter.
+            line += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"
+        } else if let maxAge {
+            line += "; Max-Age="
+            line += String(maxAge)
+        }
+        line += "; Path=/"
+        if secure { line += "; Secure" }
+        line += "; HttpOnly; SameSite=Lax"
+        self.name = name
+        self.headerValue = line
+    }
+
+    var field: HTTPField { HTTPField(name: .setCookie, value: headerValue) }
+}
