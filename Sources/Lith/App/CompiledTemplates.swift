@@ -4,8 +4,8 @@ import NIOCore
 
 /// Renders mustache templates without walking them on every request.
 ///
-/// For a given *shape* of model — which keys are present, which flags are
-/// on, which texts are empty — a template always produces the same markup
+/// For a given *shape* of model (``PageShape``: which keys are present, which
+/// flags are on, which texts are empty) a template always produces the same markup
 /// around the same interpolated texts. So the first time a shape is seen, the
 /// template is rendered once through swift-mustache with a unique marker in
 /// place of every non-empty text, and the output is cut at the markers into
@@ -15,7 +15,8 @@ import NIOCore
 /// a cache of its output, keyed so that it can't serve the wrong markup.
 final class CompiledTemplates: Sendable {
     private let library: MustacheLibrary
-    private let cache = NIOLockedValueBox<[String: Compiled]>([:])
+    /// By ``PageShape/fingerprint(_:_:)``; a list, since two shapes may share one.
+    private let cache = NIOLockedValueBox<[Int: [Compiled]]>([:])
     /// Shapes are few (a handful per page); this only guards against a bug
     /// that would make them unbounded.
     private static let maximumShapes = 512
@@ -26,8 +27,9 @@ final class CompiledTemplates: Sendable {
 
     /// The page, as mustache would render `model` with `template`.
     func render(_ template: String, _ model: PageModel) -> ByteBuffer? {
-        let key = Self.shapeKey(template, model)
-        let compiled = cache.withLockedValue { $0[key] } ?? compile(template, model, key: key)
+        let fingerprint = PageShape.fingerprint(template, model)
+        let cached = cache.withLockedValue { cache in cache[fingerprint]?.first { $0.shape.matches(template, model) } }
+        let compiled = cached ?? compile(template, model, fingerprint: fingerprint)
         guard let compiled else { return nil }
         var output = ByteBuffer()
         output.reserveCapacity(compiled.size + 256)
@@ -48,6 +50,7 @@ final class CompiledTemplates: Sendable {
     // MARK: compiling a shape
 
     private struct Compiled: Sendable {
+        let shape: PageShape
         let parts: [Part]
         let size: Int
     }
@@ -63,16 +66,16 @@ final class CompiledTemplates: Sendable {
         let field: String?
     }
 
-    private func compile(_ template: String, _ model: PageModel, key: String) -> Compiled? {
+    private func compile(_ template: String, _ model: PageModel, fingerprint: Int) -> Compiled? {
         var paths: [Path] = []
         let marked = Self.mustacheModel(model) { path, _ in
             paths.append(path)
             return Self.marker(paths.count - 1)
         }
         guard let rendered = library.render(marked, withTemplate: template) else { return nil }
-        let compiled = Self.split(rendered, paths: paths)
+        let compiled = Self.split(rendered, paths: paths, shape: PageShape(template, model))
         cache.withLockedValue { cache in
-            if cache.count < Self.maximumShapes { cache[key] = compiled }
+            if cache.values.reduce(0, { $0 + $1.count }) < Self.maximumShapes { cache[fingerprint, default: []].append(compiled) }
         }
         return compiled
     }
@@ -85,7 +88,7 @@ final class CompiledTemplates: Sendable {
         "\(Character(open))\(index)\(Character(close))"
     }
 
-    private static func split(_ rendered: String, paths: [Path]) -> Compiled {
+    private static func split(_ rendered: String, paths: [Path], shape: PageShape) -> Compiled {
         var parts: [Part] = []
         var markup = ""
         var scalars = rendered.unicodeScalars.makeIterator()
@@ -106,7 +109,7 @@ final class CompiledTemplates: Sendable {
         let bytes = Array(markup.utf8)
         size += bytes.count
         parts.append(.markup(bytes))
-        return Compiled(parts: parts, size: size)
+        return Compiled(shape: shape, parts: parts, size: size)
     }
 
     // MARK: models
@@ -140,30 +143,6 @@ final class CompiledTemplates: Sendable {
         case .object(let fields): return path.field.flatMap { fields[$0] }
         default: return nil
         }
-    }
-
-    /// Template, keys, and for each value what sections see of it.
-    static func shapeKey(_ template: String, _ model: PageModel) -> String {
-        // Appended in place: this runs on every page, and temporaries cost more than the sort.
-        var key = template
-        key.reserveCapacity(template.utf8.count + 24 * model.count)
-        for name in model.keys.sorted() {
-            key.append("|")
-            key.append(name)
-            key.append("=")
-            switch model[name]! {
-            case .text(let string): key.append(string.isEmpty ? "e" : "t")
-            case .flag(let flag): key.append(flag ? "1" : "0")
-            case .object(let fields):
-                key.append("{")
-                for field in fields.keys.sorted() {
-                    key.append(field)
-                    key.append(fields[field]!.isEmpty ? ":e," : ":t,")
-                }
-                key.append("}")
-            }
-        }
-        return key
     }
 
     /// Escapes exactly what swift-mustache's `htmlEscape` escapes.

@@ -43,9 +43,35 @@ struct CompiledTemplatesTests {
     }
 
     @Test func shapesDifferWhenASectionWouldTurnOff() {
-        #expect(CompiledTemplates.shapeKey("page", ["error": "x"]) != CompiledTemplates.shapeKey("page", ["error": ""]))
-        #expect(CompiledTemplates.shapeKey("page", ["on": true]) != CompiledTemplates.shapeKey("page", ["on": false]))
-        #expect(CompiledTemplates.shapeKey("page", ["error": "x"]) == CompiledTemplates.shapeKey("page", ["error": "y"]))
+        let shape = PageShape("page", ["error": "x", "on": true, "user": .object(["email": "a"])])
+        #expect(shape.matches("page", ["error": "y", "on": true, "user": .object(["email": "b"])]))
+        #expect(!shape.matches("page", ["error": "", "on": true, "user": .object(["email": "b"])]))
+        #expect(!shape.matches("page", ["error": "y", "on": false, "user": .object(["email": "b"])]))
+        #expect(!shape.matches("page", ["error": "y", "on": true, "user": .object(["email": ""])]))
+        #expect(!shape.matches("page", ["error": "y", "on": true, "user": .object(["email": "b", "name": "c"])]))
+        #expect(!shape.matches("page", ["error": "y", "on": true]))
+        #expect(!shape.matches("page", ["error": "y", "on": true, "user": .object(["email": "b"]), "more": "z"]))
+        #expect(!shape.matches("other", ["error": "y", "on": true, "user": .object(["email": "b"])]))
+    }
+
+    @Test func oneShapeHasOneFingerprintWhateverTheTextsAndKeyOrder() {
+        var first: PageModel = [:]
+        var second: PageModel = [:]
+        for index in 0..<20 { first["key\(index)"] = .text("a\(index)") }
+        for index in (0..<20).reversed() { second["key\(index)"] = .text("b\(index)") }
+        second.reserveCapacity(200)  // a different table size, so likely a different order
+        #expect(PageShape.fingerprint("page", first) == PageShape.fingerprint("page", second))
+        #expect(PageShape.fingerprint("page", ["error": "x"]) != PageShape.fingerprint("page", ["error": ""]))
+    }
+
+    @Test func aModelOfANewShapeIsNeverServedAnotherShapesMarkup() throws {
+        // Given a page compiled with its flag on
+        _ = try #require(Self.templates.render("page", ["title": "t", "on": true]))
+        // When the same keys come with the flag off
+        let rendered = try #require(Self.templates.render("page", ["title": "t", "on": false]))
+        // Then the section is off, as mustache has it
+        #expect(!String(buffer: rendered).contains("ON"))
+        #expect(String(buffer: rendered) == Self.templates.renderDirectly("page", ["title": "t", "on": false]))
     }
 
     @Test func theAppsOwnPagesRenderAsMustacheDoes() async throws {
