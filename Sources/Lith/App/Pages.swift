@@ -41,16 +41,17 @@ public struct Pages: Sendable {
 
     /// Renders `template` inside the layout, with the navbar and flash of this request.
     func render(
-        _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: PageModel = [:]
+        _ template: String, title: String, status: HTTPResponse.Status = .ok, auth: AuthState, _ model: consuming PageModel = [:]
     ) -> Response {
-        Response(status: status, headers: Self.htmlHeaders, body: .init(byteBuffer: html(template, title: title, status: status, auth: auth, model)))
+        Response(status: status, headers: Self.htmlHeaders, body: .init(byteBuffer: html(template, title: title, status: status, auth: auth, consume model)))
     }
 
     /// Built once: a header literal validates its bytes every time it is made.
     static let htmlHeaders: HTTPFields = [.contentType: "text/html; charset=utf-8"]
 
-    func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: PageModel) -> ByteBuffer {
-        var model = model
+    /// `model` is consumed: the handler's dictionary gets the layout's keys
+    /// in place instead of being copied first.
+    func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: consuming PageModel) -> ByteBuffer {
         model.reserveCapacity(model.count + 4)
         model["title"] = .text(title)
         model["csrf_token"] = .text(auth.csrfToken)
