@@ -39,7 +39,7 @@ struct ErrorPagesMiddleware: RouterMiddleware {
     }
 
     private func page(_ status: HTTPResponse.Status, _ heading: String, _ message: String, context: Context) -> Response {
-        pages.render("error", title: heading, status: status, auth: context.auth, ["heading": .text(heading), "message": .text(message)])
+        pages.render("error", title: heading, status: status, auth: context.auth, .page(["heading": .text(heading), "message": .text(message)]))
     }
 
     static func heading(for status: HTTPResponse.Status) -> String {

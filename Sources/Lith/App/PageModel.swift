@@ -13,3 +13,14 @@ extension PageValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .text(value) }
     public init(booleanLiteral value: Bool) { self = .flag(value) }
 }
+
+extension PageModel {
+    /// A handler's model, with room for the keys the layout adds (title,
+    /// form token, signed-in user, flash): adding them must not grow the
+    /// table, which on the dashboard cost more than filling it.
+    static func page(_ entries: KeyValuePairs<String, PageValue>) -> PageModel {
+        var model = PageModel(minimumCapacity: entries.count + Pages.layoutKeyCount + 2)
+        for (key, value) in entries { model[key] = value }
+        return model
+    }
+}

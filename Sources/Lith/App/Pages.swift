@@ -49,10 +49,13 @@ public struct Pages: Sendable {
     /// Built once: a header literal validates its bytes every time it is made.
     static let htmlHeaders: HTTPFields = [.contentType: "text/html; charset=utf-8"]
 
+    /// How many keys `html` adds to a handler's model.
+    static let layoutKeyCount = 4
+
     /// `model` is consumed: the handler's dictionary gets the layout's keys
     /// in place instead of being copied first.
     func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: consuming PageModel) -> ByteBuffer {
-        model.reserveCapacity(model.count + 4)
+        model.reserveCapacity(model.count + Self.layoutKeyCount)
         model["title"] = .text(title)
         model["csrf_token"] = .text(auth.csrfToken)
         if let user = auth.user { model["current_user"] = .object(["email": user.email.value]) }

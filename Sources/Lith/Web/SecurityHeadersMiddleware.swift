@@ -41,6 +41,7 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         // Built once: HTTPField checks a value's bytes when it is made, and
         // appending skips the remove-then-add a subscript set does. A route
         // that sets one of these itself keeps its own.
+        response.headers.reserveCapacity(response.headers.count + fields.count)
         for field in fields where response.headers[field.name] == nil {
             response.headers.append(field)
         }

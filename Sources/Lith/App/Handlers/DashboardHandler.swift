@@ -13,14 +13,14 @@ struct DashboardHandler: Sendable {
     }
 
     static func model(user: User, session: SessionRecord) -> PageModel {
-        [
+        .page([
             "email": .text(user.email.value),
             "signed_in_at": .text(utc(session.createdAt)),
             "signed_in_at_iso": .text(iso8601(session.createdAt)),
             "session_end": .text(
                 "after \(span(session.idleTimeout)) without activity, and at the latest at \(utc(session.expiresAt))"
                     + (session.rememberMe ? " (remembered on this device)" : "")),
-        ]
+        ])
     }
 
     /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.

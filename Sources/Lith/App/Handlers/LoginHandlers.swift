@@ -48,7 +48,7 @@ struct LoginHandlers: Sendable {
         status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", next: String, rememberMe: Bool = false,
         errors: FieldErrors = FieldErrors(), formError: String? = nil
     ) -> Response {
-        var model: PageModel = ["email": .text(email.withoutControlCharacters), "next": .text(next), "remember_me": .flag(rememberMe)]
+        var model = PageModel.page(["email": .text(email.withoutControlCharacters), "next": .text(next), "remember_me": .flag(rememberMe)])
         for (field, message) in errors.messages { model["\(field.rawValue)_error"] = .text(message) }
         if let formError { model["form_error"] = .text(formError) }
         return pages.render("login", title: "Log in", status: status, auth: context.auth, model)

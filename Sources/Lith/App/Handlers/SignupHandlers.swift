@@ -26,9 +26,9 @@ struct SignupHandlers: Sendable {
     }
 
     private func page(status: HTTPResponse.Status = .ok, context: AppRequestContext, email: String = "", errors: FieldErrors = FieldErrors()) -> Response {
-        var model: PageModel = [
+        var model = PageModel.page([
             "email": .text(email.withoutControlCharacters), "minimum_password_length": .text(String(accounts.policy.minimumLength)),
-        ]
+        ])
         for (field, message) in errors.messages { model["\(field.rawValue)_error"] = .text(message) }
         return pages.render("signup", title: "Sign up", status: status, auth: context.auth, model)
     }
