@@ -628,8 +628,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--pidfile")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="measure each wrk scenario this many times and keep the median run (default 1)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measure each wrk scenario this many times and keep the median run (default 3)")
     arguments = parser.parse_args()
     if arguments.store == "postgres" and not (arguments.psql_url and arguments.schema):
         parser.error("--store postgres needs --psql-url and --schema")

@@ -12,7 +12,7 @@
 #   LITH_BENCH_BUILD_DIR=DIR     take lith and lith-ceiling from DIR (default: the release bin path)
 #   LITH_BENCH_POSTGRES_URL=URL  same as --postgres URL
 #   LITH_BENCH_KEEP=1            keep the scratch directory (server logs, saved page, databases)
-#   LITH_BENCH_REPEAT=N          measure each wrk scenario N times, keep the median (default 1)
+#   LITH_BENCH_REPEAT=N          measure each wrk scenario N times, keep the median (default 3)
 #
 # Exit status: 0 when the benchmark ran (targets met or not: the table says which
 # were missed), non-zero when the harness itself failed (build, tools, a server
@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE=1
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 POSTGRES_URL=${LITH_BENCH_POSTGRES_URL:-}
-REPEAT=${LITH_BENCH_REPEAT:-1}
+REPEAT=${LITH_BENCH_REPEAT:-3}
 
 usage() { sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
