@@ -16,10 +16,12 @@ extension PageValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
 
 extension PageModel {
     /// A handler's model, with room for the keys the layout adds (title,
-    /// form token, signed-in user, flash): adding them must not grow the
-    /// table, which on the dashboard cost more than filling it.
+    /// form token, signed-in user, flash) and for a form's error messages:
+    /// adding them must not grow the table, which on the dashboard cost more
+    /// than filling it.
     static func page(_ entries: KeyValuePairs<String, PageValue>) -> PageModel {
-        var model = PageModel(minimumCapacity: entries.count + Pages.layoutKeyCount + 2)
+        let errorMessages = 2
+        var model = PageModel(minimumCapacity: entries.count + Pages.layoutKeyCount + errorMessages)
         for (key, value) in entries { model[key] = value }
         return model
     }
