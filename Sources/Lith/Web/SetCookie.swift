@@ -8,8 +8,6 @@ import HTTPTypes
 /// Not `CustomStringConvertible`: the line can carry a session token, which
 /// must not end up in a log by accident.
 public struct SetCookie: Sendable, Equatable {
-    /// The cookie's name, e.g. `lith_session`.
-    public let name: String
     /// The whole header value: `name=value; Path=/; …`.
     public let headerValue: String
 
@@ -29,7 +27,6 @@ public struct SetCookie: Sendable, Equatable {
         line += "; Path=/"
         if secure { line += "; Secure" }
         line += "; HttpOnly; SameSite=Lax"
-        self.name = name
         self.headerValue = line
     }
 
