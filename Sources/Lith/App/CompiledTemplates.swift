@@ -29,14 +29,14 @@ final class CompiledTemplates: Sendable {
     func render(_ template: String, _ model: PageModel) -> ByteBuffer? {
         let fingerprint = PageShape.fingerprint(template, model)
         let cached = cache.withLockedValue { cache in cache[fingerprint]?.first { $0.shape.matches(template, model) } }
-        let compiled = cached ?? compile(template, model, fingerprint: fingerprint)
-        guard let compiled else { return nil }
-        var output = ByteBuffer()
-        output.reserveCapacity(compiled.size + 256)
-        for part in compiled.parts {
-            switch part {
-            case .markup(let bytes): output.writeBytes(bytes)
-            case .slot(let path): Self.writeEscaped(Self.text(at: path, in: model) ?? "", to: &output)
+        guard let compiled = cached ?? compile(template, model, fingerprint: fingerprint) else { return nil }
+        var output = Self.allocator.buffer(capacity: compiled.markup.count + 256)
+        compiled.markup.withUnsafeBytes { markup in
+            var start = 0
+            for piece in compiled.pieces {
+                output.writeBytes(UnsafeRawBufferPointer(rebasing: markup[start..<piece.markupEnd]))
+                start = piece.markupEnd
+                if let slot = piece.slot { Self.writeEscaped(Self.text(at: slot, in: model), to: &output) }
             }
         }
         return output
@@ -49,36 +49,42 @@ final class CompiledTemplates: Sendable {
 
     // MARK: compiling a shape
 
+    /// The page's static bytes in one piece, and where the texts go in them:
+    /// rendering writes no more than it must and retains nothing per piece.
     private struct Compiled: Sendable {
         let shape: PageShape
-        let parts: [Part]
-        let size: Int
+        let markup: [UInt8]
+        let pieces: [Piece]
     }
 
-    private enum Part: Sendable {
-        case markup([UInt8])
-        /// The model key, and the field for an object's text.
-        case slot(Path)
+    /// The markup up to `markupEnd`, then the text of `slot`, if any.
+    private struct Piece: Sendable {
+        let markupEnd: Int
+        let slot: Slot?
     }
 
-    private struct Path: Sendable, Hashable {
-        let key: String
-        let field: String?
+    /// Where a text is in the model: the entry's position, and the field's for
+    /// an object. Valid for every model of the shape (``PageShape`` fixes the order).
+    private struct Slot: Sendable {
+        let entry: Int
+        let field: Int?
     }
 
     private func compile(_ template: String, _ model: PageModel, fingerprint: Int) -> Compiled? {
-        var paths: [Path] = []
-        let marked = Self.mustacheModel(model) { path, _ in
-            paths.append(path)
-            return Self.marker(paths.count - 1)
+        var slots: [Slot] = []
+        let marked = Self.mustacheModel(model) { slot, _ in
+            slots.append(slot)
+            return Self.marker(slots.count - 1)
         }
         guard let rendered = library.render(marked, withTemplate: template) else { return nil }
-        let compiled = Self.split(rendered, paths: paths, shape: PageShape(template, model))
+        let compiled = Self.split(rendered, slots: slots, shape: PageShape(template, model))
         cache.withLockedValue { cache in
             if cache.values.reduce(0, { $0 + $1.count }) < Self.maximumShapes { cache[fingerprint, default: []].append(compiled) }
         }
         return compiled
     }
+
+    private static let allocator = ByteBufferAllocator()
 
     /// Private-use characters: never in Lith's templates, never escaped by mustache.
     private static let open: Unicode.Scalar = "\u{F8F0}"
@@ -88,60 +94,52 @@ final class CompiledTemplates: Sendable {
         "\(Character(open))\(index)\(Character(close))"
     }
 
-    private static func split(_ rendered: String, paths: [Path], shape: PageShape) -> Compiled {
-        var parts: [Part] = []
-        var markup = ""
+    private static func split(_ rendered: String, slots: [Slot], shape: PageShape) -> Compiled {
+        var pieces: [Piece] = []
+        var markup: [UInt8] = []
         var scalars = rendered.unicodeScalars.makeIterator()
-        var size = 0
         while let scalar = scalars.next() {
             guard scalar == open else {
-                markup.unicodeScalars.append(scalar)
+                UTF8.encode(scalar) { markup.append($0) }
                 continue
             }
             var digits = ""
             while let digit = scalars.next(), digit != close { digits.unicodeScalars.append(digit) }
-            let bytes = Array(markup.utf8)
-            size += bytes.count
-            parts.append(.markup(bytes))
-            markup = ""
-            if let index = Int(digits), paths.indices.contains(index) { parts.append(.slot(paths[index])) }
+            if let index = Int(digits), slots.indices.contains(index) { pieces.append(Piece(markupEnd: markup.count, slot: slots[index])) }
         }
-        let bytes = Array(markup.utf8)
-        size += bytes.count
-        parts.append(.markup(bytes))
-        return Compiled(shape: shape, parts: parts, size: size)
+        pieces.append(Piece(markupEnd: markup.count, slot: nil))
+        return Compiled(shape: shape, markup: markup, pieces: pieces)
     }
 
     // MARK: models
 
     /// The model as mustache takes it, with every non-empty text replaced by
-    /// `text(path, value)`: the value itself for direct rendering, a marker
+    /// `text(slot, value)`: the value itself for direct rendering, a marker
     /// for compiling. Empty texts stay empty, since they switch sections off.
-    private static func mustacheModel(_ model: PageModel, text: (Path, String) -> String) -> [String: Any] {
+    private static func mustacheModel(_ model: PageModel, text: (Slot, String) -> String) -> [String: Any] {
         var result: [String: Any] = [:]
-        for key in model.keys.sorted() {
-            switch model[key]! {
+        for (index, entry) in model.entries.enumerated() {
+            switch entry.value {
             case .text(let string):
-                result[key] = string.isEmpty ? "" : text(Path(key: key, field: nil), string)
+                result[entry.key] = string.isEmpty ? "" : text(Slot(entry: index, field: nil), string)
             case .flag(let flag):
-                result[key] = flag
-            case .object(let fields):
-                var object: [String: Any] = [:]
-                for field in fields.keys.sorted() {
-                    let string = fields[field]!
-                    object[field] = string.isEmpty ? "" : text(Path(key: key, field: field), string)
+                result[entry.key] = flag
+            case .object(let object):
+                var fields: [String: Any] = [:]
+                for (fieldIndex, field) in object.fields.enumerated() {
+                    fields[field.name] = field.text.isEmpty ? "" : text(Slot(entry: index, field: fieldIndex), field.text)
                 }
-                result[key] = object
+                result[entry.key] = fields
             }
         }
         return result
     }
 
-    private static func text(at path: Path, in model: PageModel) -> String? {
-        switch model[path.key] {
-        case .text(let string): return path.field == nil ? string : nil
-        case .object(let fields): return path.field.flatMap { fields[$0] }
-        default: return nil
+    private static func text(at slot: Slot, in model: PageModel) -> String {
+        switch model.entries[slot.entry].value {
+        case .text(let string): slot.field == nil ? string : ""
+        case .object(let object): slot.field.map { object.fields[$0].text } ?? ""
+        case .flag: ""
         }
     }
 

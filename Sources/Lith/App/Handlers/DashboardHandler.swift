@@ -56,12 +56,16 @@ struct DashboardHandler: Sendable {
                 let number = next.next() ?? 0
                 if number < 0 { bytes.append(UInt8(ascii: "-")) }
                 var value = number.magnitude
-                let start = bytes.count
-                var written = 0
-                while written < width || value > 0 {
-                    bytes.insert(UInt8(ascii: "0") + UInt8(value % 10), at: start)
+                var digits = 1
+                var rest = value / 10
+                while rest > 0 { digits += 1; rest /= 10 }
+                // Zeros to the field's width, then the digits from the right.
+                bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
+                var position = bytes.count - 1
+                while value > 0 {
+                    bytes[position] = UInt8(ascii: "0") + UInt8(value % 10)
                     value /= 10
-                    written += 1
+                    position -= 1
                 }
                 index += width
             }

@@ -49,7 +49,8 @@ struct LoginHandlers: Sendable {
         errors: FieldErrors = FieldErrors(), formError: String? = nil
     ) -> Response {
         var model = PageModel.page(["email": .text(email.withoutControlCharacters), "next": .text(next), "remember_me": .flag(rememberMe)])
-        for (field, message) in errors.messages { model["\(field.rawValue)_error"] = .text(message) }
+        // In the fields' order, so the page keeps one shape (``PageShape``).
+        for field in AccountField.allCases { if let message = errors[field] { model["\(field.rawValue)_error"] = .text(message) } }
         if let formError { model["form_error"] = .text(formError) }
         return pages.render("login", title: "Log in", status: status, auth: context.auth, model)
     }

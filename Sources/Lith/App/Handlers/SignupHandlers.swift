@@ -29,7 +29,8 @@ struct SignupHandlers: Sendable {
         var model = PageModel.page([
             "email": .text(email.withoutControlCharacters), "minimum_password_length": .text(String(accounts.policy.minimumLength)),
         ])
-        for (field, message) in errors.messages { model["\(field.rawValue)_error"] = .text(message) }
+        // In the fields' order, so the page keeps one shape (``PageShape``).
+        for field in AccountField.allCases { if let message = errors[field] { model["\(field.rawValue)_error"] = .text(message) } }
         return pages.render("signup", title: "Sign up", status: status, auth: context.auth, model)
     }
 }
