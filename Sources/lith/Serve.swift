@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
         let environment = Environment.process
         let configuration = try resolve(environment)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = configuration.logLevel
             return handler
         }
