@@ -51,6 +51,31 @@ final class Deadlines: Sendable {
         }
     }
 
+    /// Waits for the result `register` is given a callback to deliver, or
+    /// fails like ``run(seconds:_:)``. For a result that arrives by callback
+    /// (a batched lookup's answer): nothing runs on the caller's behalf, so no
+    /// task is made for it. `register` is called once, before this suspends.
+    func wait<T: Sendable>(seconds: Double, _ register: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) async throws -> T {
+        let seconds = min(max(seconds, 0.001), 3600)
+        let due = ContinuousClock.now + .seconds(seconds)
+        let id = state.withLockedValue { state in
+            state.nextID &+= 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let call = Call(due: due, seconds: seconds) { error in continuation.resume(throwing: error) }
+                state.withLockedValue { $0.calls[id] = call }
+                register { result in
+                    if self.claim(id) != nil { continuation.resume(with: result) }
+                }
+                if Task.isCancelled { fail(id, with: CancellationError()) }
+            }
+        } onCancel: {
+            fail(id, with: CancellationError())
+        }
+    }
+
     /// Fails every call whose deadline has passed, until the task running it
     /// is cancelled. Start it once, beside the store.
     func sweep() async {

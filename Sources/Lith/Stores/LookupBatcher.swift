@@ -14,9 +14,12 @@ import NIOConcurrencyHelpers
 /// Lith's own work per signed-in page.
 final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     typealias Fetch = @Sendable ([Key]) async throws -> [Key: Value]
-    /// Bounds a waiting lookup's whole wait (the store's deadline), so a lookup
-    /// queued behind a query that hangs doesn't wait for that one and then its own.
-    typealias BoundWait = @Sendable (_ wait: @escaping @Sendable () async throws -> Value?) async throws -> Value?
+    /// How a waiting lookup is answered: once, by the batch that asked for it.
+    typealias Answer = @Sendable (Result<Value?, any Error>) -> Void
+    /// Waits for the answer `register` is given a way to deliver, within the
+    /// store's deadline (``Deadlines/wait(seconds:_:)``), so a lookup queued
+    /// behind a query that hangs doesn't wait for that one and then its own.
+    typealias BoundWait = @Sendable (_ register: (@escaping Answer) -> Void) async throws -> Value?
 
     private let fetch: Fetch
     private let boundWait: BoundWait
@@ -25,7 +28,7 @@ final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// `fetch` answers a batch of distinct keys; a key it leaves out has no value.
-    init(maximumInFlight: Int, maximumBatch: Int = 256, boundWait: @escaping BoundWait = { try await $0() }, fetch: @escaping Fetch) {
+    init(maximumInFlight: Int, maximumBatch: Int = 256, boundWait: @escaping BoundWait = LookupBatcher.waitUnbounded, fetch: @escaping Fetch) {
         self.fetch = fetch
         self.boundWait = boundWait
         self.maximumInFlight = max(1, maximumInFlight)
@@ -44,17 +47,22 @@ final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             startNextBatchIfWaiting()
             return try result.get()[key]
         }
-        return try await boundWait {
-            try await withCheckedThrowingContinuation { continuation in
-                let startNow = self.state.withLockedValue { state -> Bool in
-                    state.waiting.append(Waiter(key: key, continuation: continuation))
-                    // A query may have finished between the check above and here.
-                    guard state.inFlight < self.maximumInFlight else { return false }
-                    state.inFlight += 1
-                    return true
-                }
-                if startNow { self.runBatches() }
+        return try await boundWait { answer in
+            let startNow = self.state.withLockedValue { state -> Bool in
+                state.waiting.append(Waiter(key: key, answer: answer))
+                // A query may have finished between the check above and here.
+                guard state.inFlight < self.maximumInFlight else { return false }
+                state.inFlight += 1
+                return true
             }
+            if startNow { self.runBatches() }
+        }
+    }
+
+    /// Without a deadline: until the batch answers.
+    static func waitUnbounded(_ register: (@escaping Answer) -> Void) async throws -> Value? {
+        try await withCheckedThrowingContinuation { continuation in
+            register { continuation.resume(with: $0) }
         }
     }
 
@@ -78,9 +86,9 @@ final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 let keys = Array(Set(batch.map(\.key)))
                 switch await Result(catching: { try await fetch(keys) }) {
                 case .success(let found):
-                    for waiter in batch { waiter.continuation.resume(returning: found[waiter.key]) }
+                    for waiter in batch { waiter.answer(.success(found[waiter.key])) }
                 case .failure(let error):
-                    for waiter in batch { waiter.continuation.resume(throwing: error) }
+                    for waiter in batch { waiter.answer(.failure(error)) }
                 }
             }
         }
@@ -105,7 +113,7 @@ final class LookupBatcher<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     private struct Waiter {
         let key: Key
-        let continuation: CheckedContinuation<Value?, any Error>
+        let answer: Answer
     }
 
     private struct State {

@@ -83,4 +83,60 @@ struct DeadlinesTests {
         #expect(error is CancellationError)
         #expect(deadlines.pendingCount == 0)
     }
+
+    // MARK: waiting for a callback
+
+    @Test func aWaitAnsweredInTimeReturnsTheAnswerAndLeavesNothingBehind() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+
+        // Given an answer that comes later, from another thread
+        let value: Int = try await deadlines.wait(seconds: 5) { answer in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { answer(.success(7)) }
+        }
+
+        #expect(value == 7)
+        #expect(deadlines.pendingCount == 0)
+    }
+
+    @Test func aWaitNobodyAnswersFailsSoonAfterItsDeadlineAndALateAnswerIsIgnored() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+        let late = NIOLockedValueBox<(@Sendable (Result<Int, any Error>) -> Void)?>(nil)
+        let started = ContinuousClock.now
+
+        // Given a batch that never answers in time
+        let outcome = await Result { try await deadlines.wait(seconds: 0.2) { answer in late.withLockedValue { $0 = answer } } }
+
+        let elapsed = ContinuousClock.now - started
+        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
+            Issue.record("expected StoreError.unavailable, got \(outcome)")
+            return
+        }
+        #expect(elapsed >= .milliseconds(200))
+        #expect(elapsed < .seconds(3))
+        // When the answer arrives after all, then nothing resumes twice (a trap)
+        late.withLockedValue { $0 }?(.success(1))
+        #expect(deadlines.pendingCount == 0)
+    }
+
+    @Test func cancellingAWaitingCallerEndsTheWaitAtOnce() async throws {
+        let deadlines = Deadlines(tick: .milliseconds(10))
+        let sweeper = Task { await deadlines.sweep() }
+        defer { sweeper.cancel() }
+
+        let caller = Task { () async throws -> Int in try await deadlines.wait(seconds: 30) { _ in } }
+        try await Task.sleep(for: .milliseconds(50))
+        caller.cancel()
+        let outcome = await caller.result
+
+        guard case .failure(let error) = outcome else {
+            Issue.record("expected a failure, got \(outcome)")
+            return
+        }
+        #expect(error is CancellationError)
+        #expect(deadlines.pendingCount == 0)
+    }
 }

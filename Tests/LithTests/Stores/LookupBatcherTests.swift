@@ -125,7 +125,7 @@ struct LookupBatcherTests {
         let sweeper = Task { await deadlines.sweep() }
         defer { sweeper.cancel() }
         let batcher = LookupBatcher<String, Int>(
-            maximumInFlight: 1, boundWait: { wait in try await deadlines.run(seconds: 0.2, wait) }, fetch: table.fetch)
+            maximumInFlight: 1, boundWait: { register in try await deadlines.wait(seconds: 0.2, register) }, fetch: table.fetch)
 
         // Given a query that hangs (a database that stopped answering)
         let hung = Task { try await batcher.value(for: "a") }

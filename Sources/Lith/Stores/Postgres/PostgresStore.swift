@@ -75,7 +75,7 @@ public final class PostgresStore: Store {
         // (a queued lease also held memory, measured).
         self.sessionLookups = LookupBatcher(
             maximumInFlight: 1,
-            boundWait: { [deadlines] wait in try await Self.run(deadlines: deadlines, timeout: timeout, wait) }
+            boundWait: { [deadlines] register in try await Self.translatingErrors { try await deadlines.wait(seconds: timeout, register) } }
         ) { [client, deadlines] digests in
             try await Self.sessions(digests, client: client, deadlines: deadlines, timeout: timeout)
         }
@@ -282,8 +282,13 @@ public final class PostgresStore: Store {
     }
 
     private static func run<T: Sendable>(deadlines: Deadlines, timeout: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await translatingErrors { try await deadlines.run(seconds: timeout, body) }
+    }
+
+    /// Driver errors as ``StoreError``: unavailable (503, try again) or a failure.
+    private static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await deadlines.run(seconds: timeout, body)
+            return try await body()
         } catch let error as StoreError {
             throw error
         } catch let error as PSQLError {
