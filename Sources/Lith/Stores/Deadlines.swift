@@ -23,31 +23,10 @@ final class Deadlines: Sendable {
     /// `seconds` have passed (with ``CancellationError`` if the caller is
     /// cancelled first). Only works while ``sweep()`` runs.
     func run<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let seconds = min(max(seconds, 0.001), 3600)
-        let due = ContinuousClock.now + .seconds(seconds)
-        let id = state.withLockedValue { state in
-            state.nextID &+= 1
-            return state.nextID
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let call = Call(due: due, seconds: seconds) { error in continuation.resume(throwing: error) }
-                state.withLockedValue { $0.calls[id] = call }
-                // Unstructured on purpose: a driver call that ignores
-                // cancellation must not hold the request past the deadline.
-                let work = Task {
-                    let result = await Result(catching: operation)
-                    if self.claim(id) != nil { continuation.resume(with: result) }
-                }
-                let stillPending = state.withLockedValue { state in
-                    state.calls[id]?.work = work
-                    return state.calls[id] != nil
-                }
-                if !stillPending { work.cancel() }
-                if Task.isCancelled { fail(id, with: CancellationError()) }
-            }
-        } onCancel: {
-            fail(id, with: CancellationError())
+        try await call(seconds: seconds) { answer in
+            // Unstructured on purpose: a driver call that ignores
+            // cancellation must not hold the request past the deadline.
+            Task { answer(await Result(catching: operation)) }
         }
     }
 
@@ -56,6 +35,18 @@ final class Deadlines: Sendable {
     /// (a batched lookup's answer): nothing runs on the caller's behalf, so no
     /// task is made for it. `register` is called once, before this suspends.
     func wait<T: Sendable>(seconds: Double, _ register: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) async throws -> T {
+        try await call(seconds: seconds) { answer in
+            register(answer)
+            return nil
+        }
+    }
+
+    /// The caller waits for the first of: `start`'s answer, the deadline, or
+    /// its own cancellation. `start` may return the task doing the work, which
+    /// is cancelled when the call ends any other way.
+    private func call<T: Sendable>(
+        seconds: Double, _ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Task<Void, Never>?
+    ) async throws -> T {
         let seconds = min(max(seconds, 0.001), 3600)
         let due = ContinuousClock.now + .seconds(seconds)
         let id = state.withLockedValue { state in
@@ -66,8 +57,15 @@ final class Deadlines: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let call = Call(due: due, seconds: seconds) { error in continuation.resume(throwing: error) }
                 state.withLockedValue { $0.calls[id] = call }
-                register { result in
+                let work = start { result in
                     if self.claim(id) != nil { continuation.resume(with: result) }
+                }
+                if let work {
+                    let stillPending = state.withLockedValue { state in
+                        state.calls[id]?.work = work
+                        return state.calls[id] != nil
+                    }
+                    if !stillPending { work.cancel() }
                 }
                 if Task.isCancelled { fail(id, with: CancellationError()) }
             }
