@@ -19,7 +19,7 @@ public struct CookieSettings: Sendable {
     /// and no `Domain` (which `__Host-` requires). Without `maxAge` it is a
     /// browser-session cookie.
     public func cookie(_ name: String, value: String, maxAge: Int? = nil) -> SetCookie {
-        SetCookie(name: name, value: value, maxAge: maxAge, secure: secure)
+        SetCookie(name: name, value: value, lifetime: maxAge.map { .seconds($0) } ?? .browserSession, secure: secure)
     }
 
     /// Carries `flash` to the next page the browser renders.
@@ -29,6 +29,6 @@ public struct CookieSettings: Sendable {
 
     /// A cookie that tells the browser to drop `name` now.
     public func expired(_ name: String) -> SetCookie {
-        SetCookie(name: name, value: "", maxAge: 0, expired: true, secure: secure)
+        SetCookie(name: name, value: "", lifetime: .expired, secure: secure)
     }
 }

@@ -11,18 +11,28 @@ public struct SetCookie: Sendable, Equatable {
     /// The whole header value: `name=value; Path=/; …`.
     public let headerValue: String
 
-    /// `maxAge` nil: a browser-session cookie. `expired`: tells the browser to drop it now.
-    init(name: String, value: String, maxAge: Int?, expired: Bool = false, secure: Bool) {
+    /// How long the browser keeps the cookie.
+    enum Lifetime {
+        /// Until the browser closes.
+        case browserSession
+        case seconds(Int)
+        /// Drop it now.
+        case expired
+    }
+
+    init(name: String, value: String, lifetime: Lifetime, secure: Bool) {
         var line = name
         line.reserveCapacity(name.utf8.count + value.utf8.count + 96)
         line += "="
         line += value
-        if expired {
+        switch lifetime {
+        case .browserSession: break
+        case .seconds(let seconds):
+            line += "; Max-Age="
+            line += String(seconds)
+        case .expired:
             // Both Max-Age and a past Expires: older clients only understand the latter.
             line += "; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"
-        } else if let maxAge {
-            line += "; Max-Age="
-            line += String(maxAge)
         }
         line += "; Path=/"
         if secure { line += "; Secure" }
