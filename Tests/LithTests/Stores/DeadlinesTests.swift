@@ -61,21 +61,38 @@ struct DeadlinesTests {
         #expect(sawCancellation.withLockedValue { $0 })
     }
 
-    @Test func cancellingTheCallerEndsTheCallAtOnce() async throws {
+    /// The two ways into a deadline: work run on the caller's behalf, or a wait for a callback.
+    enum Entry: CaseIterable, Sendable {
+        case run, wait
+
+        /// A call that would take 30 s.
+        func slowCall(_ deadlines: Deadlines) async throws -> Int {
+            switch self {
+            case .run:
+                try await deadlines.run(seconds: 30) {
+                    try await Task.sleep(for: .seconds(30))
+                    return 1
+                }
+            case .wait:
+                try await deadlines.wait(seconds: 30) { _ in }
+            }
+        }
+    }
+
+    @Test(arguments: Entry.allCases)
+    func cancellingTheCallerEndsTheCallAtOnce(entry: Entry) async throws {
         let deadlines = Deadlines(tick: .milliseconds(10))
         let sweeper = Task { await deadlines.sweep() }
         defer { sweeper.cancel() }
 
-        let caller = Task {
-            try await deadlines.run(seconds: 30) {
-                try await Task.sleep(for: .seconds(30))
-                return 1
-            }
-        }
+        // Given a caller in a call that would take 30 s
+        let caller = Task { try await entry.slowCall(deadlines) }
         try await Task.sleep(for: .milliseconds(50))
+        // When it is cancelled
         caller.cancel()
         let outcome = await caller.result
 
+        // Then it ends with CancellationError, and nothing is left in flight
         guard case .failure(let error) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
@@ -119,24 +136,6 @@ struct DeadlinesTests {
         #expect(elapsed < .seconds(3))
         // When the answer arrives after all, then nothing resumes twice (a trap)
         late.withLockedValue { $0 }?(.success(1))
-        #expect(deadlines.pendingCount == 0)
-    }
-
-    @Test func cancellingAWaitingCallerEndsTheWaitAtOnce() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
-
-        let caller = Task { () async throws -> Int in try await deadlines.wait(seconds: 30) { _ in } }
-        try await Task.sleep(for: .milliseconds(50))
-        caller.cancel()
-        let outcome = await caller.result
-
-        guard case .failure(let error) = outcome else {
-            Issue.record("expected a failure, got \(outcome)")
-            return
-        }
-        #expect(error is CancellationError)
         #expect(deadlines.pendingCount == 0)
     }
 }
