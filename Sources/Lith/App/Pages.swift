@@ -52,7 +52,7 @@ public struct Pages: Sendable {
     /// How many keys `html` adds to a handler's model.
     static let layoutKeyCount = 4
 
-    /// `model` is consumed: the handler's dictionary gets the layout's keys
+    /// `model` is consumed: the handler's model gets the layout's keys
     /// in place instead of being copied first.
     func html(_ template: String, title: String, status: HTTPResponse.Status, auth: AuthState, _ model: consuming PageModel) -> ByteBuffer {
         model.reserveCapacity(model.count + Self.layoutKeyCount)
