@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import signal
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -40,9 +41,13 @@ MEASURE_SECONDS = 10
 CYCLE_CLIENTS = 16
 CYCLE_SECONDS = 15
 HASH_SECONDS = 5
+QUIET_WAIT_SECONDS = 60
 SESSIONS_BASE = 1_000
 SESSIONS_MEMORY = 100_000
 SESSIONS_SCALE = 1_000_000
+# user_agent of the rows the harness inserts: the base 1,000, and the rest.
+BASE_TAG = "lith-bench"
+BULK_TAG = "lith-bench-bulk"
 
 CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
 SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
@@ -198,15 +203,39 @@ def own_cpu():
     return t.user + t.system + t.children_user + t.children_system
 
 
+def busy_share(seconds):
+    busy0, _, total0 = cpu_jiffies()
+    time.sleep(seconds)
+    busy1, _, total1 = cpu_jiffies()
+    return (busy1 - busy0) / max(total1 - total0, 1e-9)
+
+
+def wait_until_quiet(limit=QUIET_WAIT_SECONDS):
+    """Right after a release build the machine is still busy for a while
+    (writing the build out, the compiler's processes ending): wait, up to a
+    limit, until two seconds in a row are below 10% busy."""
+    started = time.monotonic()
+    subprocess.run(["sync"], check=False)
+    busy = busy_share(2)
+    while busy > 0.10 and time.monotonic() - started < limit:
+        busy = busy_share(2)
+    waited = time.monotonic() - started
+    if waited > 5:
+        log(f"waited {waited:.0f} s for the machine to be quiet (last 2 s: {busy:.0%} busy)")
+
+
+def settle():
+    """After a bulk insert or delete: its pages written out (a million rows
+    are ~150 MB) before the next measurement, not during it."""
+    wait_until_quiet(limit=30)
+
+
 class CPUWatch:
     """How much CPU processes other than the harness and its children used: a
     busy machine makes every number here unreliable."""
 
     def __init__(self):
-        busy0, _, total0 = cpu_jiffies()
-        time.sleep(2)
-        busy1, _, total1 = cpu_jiffies()
-        self.busy_before = (busy1 - busy0) / max(total1 - total0, 1e-9)
+        self.busy_before = busy_share(2)
         self.start = cpu_jiffies()
         self.own_start = own_cpu()
         self.wall_start = time.monotonic()
@@ -250,7 +279,7 @@ class SQLiteRows:
         finally:
             connection.close()
 
-    def add(self, user_id, rows):
+    def add(self, user_id, rows, tag):
         if rows <= 0:
             return
         now = int(time.time())
@@ -263,12 +292,21 @@ class SQLiteRows:
                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
                     INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
                                           idle_timeout, remember_me, user_agent, ip)
-                    SELECT lower(hex(randomblob(32))), ?, ?, ?, ?, ?, 0, 'lith-bench', '127.0.0.1' FROM n
+                    SELECT lower(hex(randomblob(32))), ?, ?, ?, ?, ?, 0, ?, '127.0.0.1' FROM n
                     """,
-                    (rows, user_id, now, now, now + 86400, 86400),
+                    (rows, user_id, now, now, now + 86400, 86400, tag),
                 )
             # Leave the rows in the database file, not in the WAL, as a server
             # that has been running for a while would have them.
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            connection.close()
+
+    def remove(self, tag):
+        connection = self.connect()
+        try:
+            with connection:
+                connection.execute("DELETE FROM sessions WHERE user_agent = ?", (tag,))
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         finally:
             connection.close()
@@ -296,7 +334,7 @@ class PostgresRows:
     def count(self):
         return int(self.psql("SELECT count(*) FROM sessions;"))
 
-    def add(self, user_id, rows):
+    def add(self, user_id, rows, tag):
         if rows <= 0:
             return
         now = int(time.time())
@@ -306,11 +344,15 @@ class PostgresRows:
             INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
                                   idle_timeout, remember_me, user_agent, ip)
             SELECT encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
-                   86400, false, 'lith-bench', '127.0.0.1'
+                   86400, false, '{tag}', '127.0.0.1'
             FROM generate_series(1, {rows}) AS g;
             ANALYZE sessions;
             """
         )
+
+    def remove(self, tag):
+        # VACUUM FULL: a table of 1,000 rows again, not an index sized for a million.
+        self.psql(f"DELETE FROM sessions WHERE user_agent = '{tag}'; VACUUM FULL ANALYZE sessions;")
 
 
 # MARK: the bench
@@ -378,19 +420,24 @@ class Bench:
         data["errors"] = data["socket_errors"] + max(data["wrong_status"], e["status"]) + data["wrong_body"]
         return data
 
-    def wrk(self, name, url, mark="", cookie="", sample_rss=False, pid=None):
-        """3 s warm-up, then the 10 s measurement (--repeat times: the run with the
-        median req/s stands for all); errors of every run, warm-up included, count."""
-        warmup = self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie)
-        sampler = RSSSampler(pid or self.server.pid) if sample_rss else None
+    def measure(self, url, mark="", cookie="", rss_pid=None):
+        """One 10 s wrk run; with rss_pid, that process's peak VmRSS during it."""
+        sampler = RSSSampler(rss_pid) if rss_pid else None
         if sampler:
             sampler.__enter__()
         try:
-            runs = [self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie) for _ in range(self.a.repeat)]
+            run = self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie)
         finally:
             if sampler:
                 sampler.__exit__()
-        data = dict(sorted(runs, key=lambda run: run["requests_per_second"])[len(runs) // 2])
+        if sampler:
+            run["rss_peak_mib"] = sampler.peak
+        return run
+
+    def summarise(self, name, runs, warmup):
+        """The run with the median req/s stands for all; errors of every run,
+        warm-up included, count."""
+        data = dict(sorted(runs, key=lambda run: run["requests_per_second"])[(len(runs) - 1) // 2])
         if len(runs) > 1:
             data["repeats_requests_per_second"] = [run["requests_per_second"] for run in runs]
         data["errors"] = sum(run["errors"] for run in runs) + warmup["errors"]
@@ -398,12 +445,21 @@ class Bench:
         data["first_bad"] = next((run["first_bad"] for run in runs if run["first_bad"]), "")
         if warmup["first_bad"] and not data["first_bad"]:
             data["first_bad"] = "warm-up: " + warmup["first_bad"]
-        if sampler:
-            data["rss_peak_mib"] = sampler.peak
+        peaks = [run["rss_peak_mib"] for run in runs if run.get("rss_peak_mib") is not None]
+        data.pop("rss_peak_mib", None)
+        if peaks:
+            data["rss_peak_mib"] = max(peaks)
         spread = f" (runs: {', '.join(f'{x:.0f}' for x in data['repeats_requests_per_second'])})" if len(runs) > 1 else ""
         log(f"{name}: {data['requests_per_second']:.0f} req/s{spread}, p50 {data['latency_us']['p50'] / 1000:.2f} ms, "
             f"p99 {data['latency_us']['p99'] / 1000:.2f} ms, errors {data['errors']}")
         return data
+
+    def wrk(self, name, url, mark="", cookie="", sample_rss=False):
+        """3 s warm-up, then the 10 s measurement --repeat times."""
+        warmup = self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie)
+        rss_pid = self.server.pid if sample_rss else None
+        runs = [self.measure(url, mark, cookie, rss_pid) for _ in range(self.a.repeat)]
+        return self.summarise(name, runs, warmup)
 
     def login_cycle(self, seconds):
         command = [
@@ -439,12 +495,23 @@ class Bench:
         log(f"hash-rate: {data['hashes_per_second']} hashes/s")
         return data
 
-    def top_up(self, total):
+    def top_up(self, total, tag=BASE_TAG):
         started = time.monotonic()
         current = self.rows.count()
-        self.rows.add(self.user_id, total - current)
+        self.rows.add(self.user_id, total - current, tag)
         count = self.rows.count()
         log(f"sessions table: {current} -> {count} rows ({time.monotonic() - started:.1f} s)")
+        settle()
+        return count
+
+    def cut_back(self):
+        """Removes the rows added after the base 1,000 (the 100k and 1M top-ups)."""
+        started = time.monotonic()
+        current = self.rows.count()
+        self.rows.remove(BULK_TAG)
+        count = self.rows.count()
+        log(f"sessions table: {current} -> {count} rows ({time.monotonic() - started:.1f} s)")
+        settle()
         return count
 
     # -- the run
@@ -490,13 +557,63 @@ class Bench:
                                f"Hello {'found' if b'Hello,' in body else 'missing'}")
         log(f"signed up {self.email} (user {self.user_id}); dashboard page is {len(body)} bytes")
 
+    def pages(self, ceiling, ceiling_url, ceiling_log):
+        """The ceiling, the dashboard and the login page, measured in rounds:
+        ceiling, dashboard, login page, ceiling, dashboard, login page, ...,
+        ceiling. A page's ratio to the ceiling is the median, over the rounds,
+        of its req/s ÷ the mean of the two ceiling runs either side of it.
+
+        The host's speed drifts (by a fifth within the first minutes after a
+        build, here): measured block by block, a slow stretch lands on one side
+        of a ratio; measured in rounds, numerator and denominator share it."""
+        s = self.results["scenarios"]
+        cookie = self.session_cookie
+        pages = {
+            "ceiling": (ceiling_url, "Hello,", cookie, ceiling.pid),
+            "dashboard": (self.base + "/dashboard", "Hello,", cookie, self.server.pid),
+            "login_page": (self.base + "/login", "", "", None),
+        }
+        warmups = {name: self.wrk_once(url, WARMUP_SECONDS, 200, mark, c) for name, (url, mark, c, _) in pages.items()}
+        runs = {name: [] for name in pages}
+
+        def measure(name):
+            url, mark, c, rss_pid = pages[name]
+            runs[name].append(self.measure(url, mark, c, rss_pid))
+            if ceiling.poll() is not None:
+                raise HarnessError(f"lith-ceiling exited during the run:\n{tail(ceiling_log)}")
+
+        for round_ in range(self.a.repeat):
+            measure("ceiling")
+            self.check_server("ceiling")
+            measure("dashboard")
+            self.check_server("dashboard")
+            measure("login_page")
+            self.check_server("login_page")
+            log(f"round {round_ + 1}/{self.a.repeat}: ceiling {runs['ceiling'][-1]['requests_per_second']:.0f}, "
+                f"dashboard {runs['dashboard'][-1]['requests_per_second']:.0f}, "
+                f"login page {runs['login_page'][-1]['requests_per_second']:.0f} req/s")
+        measure("ceiling")
+
+        for name, label in (("ceiling", "ceiling"), ("dashboard", "dashboard"), ("login_page", "login page")):
+            s[name] = self.summarise(label, runs[name], warmups[name])
+        s["ceiling"]["requests_per_second"] = round(statistics.median(
+            run["requests_per_second"] for run in runs["ceiling"]), 1)
+        ceilings = [run["requests_per_second"] for run in runs["ceiling"]]
+        for name in ("dashboard", "login_page"):
+            rounds = [run["requests_per_second"] / ((ceilings[i] + ceilings[i + 1]) / 2)
+                      for i, run in enumerate(runs[name])]
+            s[name]["vs_ceiling"] = {"median": round(statistics.median(rounds), 4),
+                                     "rounds": [round(r, 4) for r in rounds]}
+            log(f"{name} ÷ ceiling by round: {', '.join(f'{r:.2f}' for r in rounds)}; "
+                f"median {statistics.median(rounds):.3f}")
+
     def run(self):
         s = self.results["scenarios"]
         memory = self.results["memory_mib"]
         rows = self.results["session_rows"]
         dashboard = self.base + "/dashboard"
         steps = ["dashboard", "login_page", "ceiling", "login_cycle", "hash_rate", "storm",
-                 "scale_1k", "memory_100k", "scale_1m"]
+                 "scale_1k", "scale_1m", "memory_100k"]
         self.results["not_run"] = list(steps)
 
         def done(step):
@@ -512,39 +629,17 @@ class Bench:
         # hash ceiling, while the server is idle (again after the login cycle).
         hash_runs = [self.hash_rate()]
 
-        # ceiling: the same page bytes from a bare Hummingbird route, measured
-        # before and after the dashboard and login page, so that a drift of the
-        # machine's speed during the run cancels out of the ratios.
+        # ceiling, dashboard and login page, in rounds (see pages()).
         ceiling_log = os.path.join(self.workdir, f"ceiling-{self.a.store}.log")
         ceiling = self.processes.spawn([self.a.ceiling, "--port", "0", "--body", self.page_path], log_path=ceiling_log)
         try:
             port = wait_for_line(ceiling, ceiling_log, CEILING_RE, "lith-ceiling")
-            ceiling_url = f"http://127.0.0.1:{port}/dashboard"
-            ceiling_runs = [self.wrk("ceiling (1/2)", ceiling_url, "Hello,", self.session_cookie,
-                                     sample_rss=True, pid=ceiling.pid)]
-            self.check_server("ceiling")
-
-            s["dashboard"] = self.wrk("dashboard", dashboard, "Hello,", self.session_cookie, sample_rss=True)
-            memory["dashboard_load"] = s["dashboard"]["rss_peak_mib"]
-            done("dashboard")
-
-            s["login_page"] = self.wrk("login page", self.base + "/login")
-            done("login_page")
-
-            ceiling_runs.append(self.wrk("ceiling (2/2)", ceiling_url, "Hello,", self.session_cookie,
-                                         sample_rss=True, pid=ceiling.pid))
-            if ceiling.poll() is not None:
-                raise HarnessError(f"lith-ceiling exited during the run:\n{tail(ceiling_log)}")
+            self.pages(ceiling, f"http://127.0.0.1:{port}/dashboard", ceiling_log)
         finally:
             Processes.stop(ceiling)
-        first, second = ceiling_runs
-        s["ceiling"] = dict(first)
-        s["ceiling"].update({
-            "requests_per_second": round((first["requests_per_second"] + second["requests_per_second"]) / 2, 1),
-            "requests": first["requests"] + second["requests"],
-            "errors": first["errors"] + second["errors"],
-            "runs": ceiling_runs,
-        })
+        memory["dashboard_load"] = s["dashboard"]["rss_peak_mib"]
+        done("dashboard")
+        done("login_page")
         done("ceiling")
 
         process, out_path = self.login_cycle(CYCLE_SECONDS)
@@ -578,11 +673,11 @@ class Bench:
         self.results["memory_detail"]["after_logins_idle"] = rss_detail(self.server.pid)
         log(f"RSS after the login scenarios: {memory['after_logins_idle']} MiB ({self.results['memory_detail']['after_logins_idle']})")
 
-        s["scale_1k"] = self.wrk(f"dashboard, {SESSIONS_BASE} sessions", dashboard, "Hello,", self.session_cookie)
-        s["scale_1k"]["session_rows"] = rows["scale_1k"] = self.rows.count()
+        self.scale()
         done("scale_1k")
+        done("scale_1m")
 
-        rows["memory"] = self.top_up(SESSIONS_MEMORY)
+        rows["memory"] = self.top_up(SESSIONS_MEMORY, BULK_TAG)
         self.check_server("memory_100k")
         time.sleep(1)
         memory["after_100k_idle"] = round(rss_mib(self.server.pid), 1)
@@ -591,18 +686,51 @@ class Bench:
         memory["after_100k_load"] = s["memory_100k"]["rss_peak_mib"]
         time.sleep(1)
         memory["after_100k_end"] = round(rss_mib(self.server.pid), 1)
-        self.results["memory_detail"]["after_100k_end"] = rss_detail(self.server.pid)
+        self.results["memory_detail"]["end"] = rss_detail(self.server.pid)
         log(f"RSS with 100k sessions: {memory['after_100k_idle']} MiB idle, {memory['after_100k_load']} MiB peak under load")
         done("memory_100k")
 
-        rows["scale_1m"] = self.top_up(SESSIONS_SCALE)
-        self.check_server("scale_1m")
-        s["scale_1m"] = self.wrk(f"dashboard, {SESSIONS_SCALE} sessions", dashboard, "Hello,", self.session_cookie,
-                                 sample_rss=True)
+    def scale(self):
+        """The dashboard with 1,000 and with 1,000,000 rows in the sessions
+        table, in rounds: 1k, 1M, 1k, 1M, ..., 1k, inserting the extra rows
+        before each 1M run and deleting them after it. The ratio is the median,
+        over the rounds, of the 1M run ÷ the mean of the 1k runs either side:
+        single runs here differ by 10% and more, and a table size that made
+        lookups slower must show in every round, not in one unlucky run."""
+        s, rows, memory = self.results["scenarios"], self.results["session_rows"], self.results["memory_mib"]
+        url, mark, cookie = self.base + "/dashboard", "Hello,", self.session_cookie
+        runs = {"1k": [], "1m": []}
+        warmups = {"1k": [], "1m": []}
+
+        def measure(size, rss=False):
+            self.check_server(f"scale_{size}")
+            warmups[size].append(self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie))
+            runs[size].append(self.measure(url, mark, cookie, self.server.pid if rss else None))
+            self.check_server(f"scale_{size}")
+
+        rows["scale_1k"] = self.rows.count()
+        measure("1k")
+        for round_ in range(self.a.repeat):
+            rows["scale_1m"] = self.top_up(SESSIONS_SCALE, BULK_TAG)
+            measure("1m", rss=True)
+            self.cut_back()
+            measure("1k")
+            log(f"scale round {round_ + 1}/{self.a.repeat}: {runs['1m'][-1]['requests_per_second']:.0f} req/s at "
+                f"{rows['scale_1m']} rows, {runs['1k'][-2]['requests_per_second']:.0f} and "
+                f"{runs['1k'][-1]['requests_per_second']:.0f} at {rows['scale_1k']} before and after")
+
+        def combined(w):
+            return {"errors": sum(x["errors"] for x in w), "first_bad": next((x["first_bad"] for x in w if x["first_bad"]), "")}
+
+        s["scale_1k"] = self.summarise(f"dashboard, {rows['scale_1k']} sessions", runs["1k"], combined(warmups["1k"]))
+        s["scale_1k"]["session_rows"] = rows["scale_1k"]
+        s["scale_1m"] = self.summarise(f"dashboard, {rows['scale_1m']} sessions", runs["1m"], combined(warmups["1m"]))
         s["scale_1m"]["session_rows"] = rows["scale_1m"]
         memory["after_1m_load"] = s["scale_1m"]["rss_peak_mib"]
-        self.results["memory_detail"]["end"] = rss_detail(self.server.pid)
-        done("scale_1m")
+        one_k = [run["requests_per_second"] for run in runs["1k"]]
+        rounds = [run["requests_per_second"] / ((one_k[i] + one_k[i + 1]) / 2) for i, run in enumerate(runs["1m"])]
+        s["scale_1m"]["vs_1k"] = {"median": round(statistics.median(rounds), 4), "rounds": [round(r, 4) for r in rounds]}
+        log(f"1M ÷ 1k by round: {', '.join(f'{r:.2f}' for r in rounds)}; median {statistics.median(rounds):.3f}")
 
     def finish(self):
         """Stops the server gracefully and records what it logged at error level."""
@@ -642,6 +770,7 @@ def main():
     bench = Bench(arguments, processes)
     status = 0
     started = time.monotonic()
+    wait_until_quiet()
     cpu = CPUWatch()
     if cpu.busy_before > 0.10:
         log(f"warning: the machine was {cpu.busy_before:.0%} busy before the run started: other processes will skew the numbers")
