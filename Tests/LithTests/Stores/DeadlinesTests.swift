@@ -4,12 +4,20 @@ import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Store call deadlines")
-struct DeadlinesTests {
-    @Test func aCallThatFinishesInTimeReturnsItsValueAndLeavesNothingBehind() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
+final class DeadlinesTests: Sendable {
+    /// Each test gets its own table, swept every 10 ms while the test runs.
+    let deadlines = Deadlines(tick: .milliseconds(10))
+    let sweeper: Task<Void, Never>
 
+    init() {
+        sweeper = Task { [deadlines] in await deadlines.sweep() }
+    }
+
+    deinit {
+        sweeper.cancel()
+    }
+
+    @Test func aCallThatFinishesInTimeReturnsItsValueAndLeavesNothingBehind() async throws {
         let value = try await deadlines.run(seconds: 5) { 42 }
 
         #expect(value == 42)
@@ -17,9 +25,6 @@ struct DeadlinesTests {
     }
 
     @Test func aCallThatIgnoresCancellationStillFailsSoonAfterItsDeadline() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
         let started = ContinuousClock.now
 
         // A driver call stuck in a way cancellation can't reach.
@@ -44,9 +49,6 @@ struct DeadlinesTests {
     }
 
     @Test func anOverdueCallHasItsWorkCancelled() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
         let sawCancellation = NIOLockedValueBox(false)
 
         let outcome = await Result {
@@ -81,10 +83,6 @@ struct DeadlinesTests {
 
     @Test(arguments: Entry.allCases)
     func cancellingTheCallerEndsTheCallAtOnce(entry: Entry) async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
-
         // Given a caller in a call that would take 30 s
         let caller = Task { try await entry.slowCall(deadlines) }
         try await Task.sleep(for: .milliseconds(50))
@@ -104,10 +102,6 @@ struct DeadlinesTests {
     // MARK: waiting for a callback
 
     @Test func aWaitAnsweredInTimeReturnsTheAnswerAndLeavesNothingBehind() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
-
         // Given an answer that comes later, from another thread
         let value: Int = try await deadlines.wait(seconds: 5) { answer in
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { answer(.success(7)) }
@@ -118,9 +112,6 @@ struct DeadlinesTests {
     }
 
     @Test func aWaitNobodyAnswersFailsSoonAfterItsDeadlineAndALateAnswerIsIgnored() async throws {
-        let deadlines = Deadlines(tick: .milliseconds(10))
-        let sweeper = Task { await deadlines.sweep() }
-        defer { sweeper.cancel() }
         let late = NIOLockedValueBox<(@Sendable (Result<Int, any Error>) -> Void)?>(nil)
         let started = ContinuousClock.now
 
