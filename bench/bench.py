@@ -253,6 +253,16 @@ class CPUWatch:
         }
 
 
+def paired_ratio(label, runs, around):
+    """runs[i] ÷ the mean of around[i] and around[i + 1] (the runs either side
+    of it), for each round; the median of those stands for the run."""
+    rounds = [run["requests_per_second"] / ((around[i]["requests_per_second"] + around[i + 1]["requests_per_second"]) / 2)
+              for i, run in enumerate(runs)]
+    median = statistics.median(rounds)
+    log(f"{label} by round: {', '.join(f'{r:.2f}' for r in rounds)}; median {median:.3f}")
+    return {"median": round(median, 4), "rounds": [round(r, 4) for r in rounds]}
+
+
 # MARK: the store
 
 
@@ -422,22 +432,19 @@ class Bench:
 
     def measure(self, url, mark="", cookie="", rss_pid=None):
         """One 10 s wrk run; with rss_pid, that process's peak VmRSS during it."""
-        sampler = RSSSampler(rss_pid) if rss_pid else None
-        if sampler:
-            sampler.__enter__()
-        try:
+        if not rss_pid:
+            return self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie)
+        with RSSSampler(rss_pid) as sampler:
             run = self.wrk_once(url, MEASURE_SECONDS, 200, mark, cookie)
-        finally:
-            if sampler:
-                sampler.__exit__()
-        if sampler:
-            run["rss_peak_mib"] = sampler.peak
+        run["rss_peak_mib"] = sampler.peak
         return run
 
     def summarise(self, name, runs, warmup):
         """The run with the median req/s stands for all; errors of every run,
         warm-up included, count."""
         data = dict(sorted(runs, key=lambda run: run["requests_per_second"])[(len(runs) - 1) // 2])
+        # An even count (the ceiling's rounds) has no middle run: its req/s is the mean of the two.
+        data["requests_per_second"] = round(statistics.median(run["requests_per_second"] for run in runs), 1)
         if len(runs) > 1:
             data["repeats_requests_per_second"] = [run["requests_per_second"] for run in runs]
         data["errors"] = sum(run["errors"] for run in runs) + warmup["errors"]
@@ -596,16 +603,8 @@ class Bench:
 
         for name, label in (("ceiling", "ceiling"), ("dashboard", "dashboard"), ("login_page", "login page")):
             s[name] = self.summarise(label, runs[name], warmups[name])
-        s["ceiling"]["requests_per_second"] = round(statistics.median(
-            run["requests_per_second"] for run in runs["ceiling"]), 1)
-        ceilings = [run["requests_per_second"] for run in runs["ceiling"]]
         for name in ("dashboard", "login_page"):
-            rounds = [run["requests_per_second"] / ((ceilings[i] + ceilings[i + 1]) / 2)
-                      for i, run in enumerate(runs[name])]
-            s[name]["vs_ceiling"] = {"median": round(statistics.median(rounds), 4),
-                                     "rounds": [round(r, 4) for r in rounds]}
-            log(f"{name} ÷ ceiling by round: {', '.join(f'{r:.2f}' for r in rounds)}; "
-                f"median {statistics.median(rounds):.3f}")
+            s[name]["vs_ceiling"] = paired_ratio(f"{name} ÷ ceiling", runs[name], runs["ceiling"])
 
     def run(self):
         s = self.results["scenarios"]
@@ -727,10 +726,7 @@ class Bench:
         s["scale_1m"] = self.summarise(f"dashboard, {rows['scale_1m']} sessions", runs["1m"], combined(warmups["1m"]))
         s["scale_1m"]["session_rows"] = rows["scale_1m"]
         memory["after_1m_load"] = s["scale_1m"]["rss_peak_mib"]
-        one_k = [run["requests_per_second"] for run in runs["1k"]]
-        rounds = [run["requests_per_second"] / ((one_k[i] + one_k[i + 1]) / 2) for i, run in enumerate(runs["1m"])]
-        s["scale_1m"]["vs_1k"] = {"median": round(statistics.median(rounds), 4), "rounds": [round(r, 4) for r in rounds]}
-        log(f"1M ÷ 1k by round: {', '.join(f'{r:.2f}' for r in rounds)}; median {statistics.median(rounds):.3f}")
+        s["scale_1m"]["vs_1k"] = paired_ratio("1M ÷ 1k", runs["1m"], runs["1k"])
 
     def finish(self):
         """Stops the server gracefully and records what it logged at error level."""
