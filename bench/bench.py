@@ -258,9 +258,10 @@ def paired_ratio(label, runs, around):
     of it), for each round; the median of those stands for the run."""
     rounds = [run["requests_per_second"] / ((around[i]["requests_per_second"] + around[i + 1]["requests_per_second"]) / 2)
               for i, run in enumerate(runs)]
+    steal = [run.get("steal_share", 0.0) for run in runs]
     median = statistics.median(rounds)
-    log(f"{label} by round: {', '.join(f'{r:.2f}' for r in rounds)}; median {median:.3f}")
-    return {"median": round(median, 4), "rounds": [round(r, 4) for r in rounds]}
+    log(f"{label} by round: {', '.join(f'{r:.2f} (steal {s:.0%})' for r, s in zip(rounds, steal))}; median {median:.3f}")
+    return {"median": round(median, 4), "rounds": [round(r, 4) for r in rounds], "rounds_steal_share": steal}
 
 
 # MARK: the store
@@ -410,6 +411,7 @@ class Bench:
             "wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
             "-s", CHECK_LUA, url, "--", str(status), mark, cookie,
         ]
+        _, steal_before, total_before = cpu_jiffies()
         process = self.processes.spawn(command, stdout=subprocess.PIPE)
         try:
             stdout, _ = process.communicate(timeout=seconds + 60)
@@ -423,6 +425,11 @@ class Bench:
         if process.returncode != 0 or line is None:
             raise HarnessError(f"wrk failed (status {process.returncode}):\n{stdout}")
         data = json.loads(line[len("BENCH_JSON "):])
+        _, steal_after, total_after = cpu_jiffies()
+        # The hypervisor's share of this run: time our vCPUs were ready but
+        # another guest ran. It slows PostgreSQL's path (several processes
+        # waking each other) more than the single-process ceiling.
+        data["steal_share"] = round((steal_after - steal_before) / max(total_after - total_before, 1e-9), 3)
         e = data["wrk_errors"]
         data["socket_errors"] = e["connect"] + e["read"] + e["write"] + e["timeout"]
         # wrk's Non-2xx/3xx count is a subset of the Lua script's wrong status count

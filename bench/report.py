@@ -119,6 +119,14 @@ def fmt_number(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def by_round(ratio):
+    """Each round's ratio, with the steal share of its run where the harness
+    recorded one: a round that ran while the host took a quarter of the CPU
+    says more about the host than about Lith."""
+    steal = ratio.get("rounds_steal_share") or [None] * len(ratio["rounds"])
+    return " / ".join(f"{x:.2f}" + (f" (steal {s:.0%})" if s is not None else "") for x, s in zip(ratio["rounds"], steal))
+
+
 def ms(us):
     return "—" if us is None else f"{us / 1000:.2f}"
 
@@ -213,7 +221,7 @@ def main():
             d = sc(r, name)
             text = wrk_cell(name)(r)
             if d and d.get("vs_ceiling"):
-                text += "; ÷ ceiling by round " + " / ".join(f"{x:.2f}" for x in d["vs_ceiling"]["rounds"])
+                text += "; ÷ ceiling by round " + by_round(d["vs_ceiling"])
             return text
         return cell
 
@@ -265,7 +273,7 @@ def main():
         if b:
             text += f", {fmt_number(b['requests_per_second'])} req/s at {fmt_number(rows.get('scale_1m'))} rows"
         if b and b.get("vs_1k"):
-            text += "; 1M ÷ 1k by round " + " / ".join(f"{x:.2f}" for x in b["vs_1k"]["rounds"])
+            text += "; 1M ÷ 1k by round " + by_round(b["vs_1k"])
         return text
 
     row("**scale**: dashboard with 1k vs 1M sessions", "", scale_cell)
