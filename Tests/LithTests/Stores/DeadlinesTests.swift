@@ -37,14 +37,7 @@ final class DeadlinesTests: Sendable {
             }
         }
 
-        let elapsed = ContinuousClock.now - started
-        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
-            Issue.record("expected StoreError.unavailable, got \(outcome)")
-            return
-        }
-        #expect(elapsed >= .milliseconds(200))
-        // Well before the stuck call would have returned, with room for a busy test machine.
-        #expect(elapsed < .seconds(3))
+        expectTimedOut(outcome, deadline: .milliseconds(200), since: started)
         #expect(deadlines.pendingCount == 0)
     }
 
@@ -118,15 +111,24 @@ final class DeadlinesTests: Sendable {
         // Given a batch that never answers in time
         let outcome = await Result { try await deadlines.wait(seconds: 0.2) { answer in late.withLockedValue { $0 = answer } } }
 
-        let elapsed = ContinuousClock.now - started
-        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
-            Issue.record("expected StoreError.unavailable, got \(outcome)")
-            return
-        }
-        #expect(elapsed >= .milliseconds(200))
-        #expect(elapsed < .seconds(3))
+        expectTimedOut(outcome, deadline: .milliseconds(200), since: started)
         // When the answer arrives after all, then nothing resumes twice (a trap)
         late.withLockedValue { $0 }?(.success(1))
         #expect(deadlines.pendingCount == 0)
+    }
+
+    /// The call failed as unavailable, no sooner than its deadline and well
+    /// before a stuck call would have returned (with room for a busy machine).
+    private func expectTimedOut(
+        _ outcome: Result<Int, any Error>, deadline: Duration, since started: ContinuousClock.Instant,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let elapsed = ContinuousClock.now - started
+        guard case .failure(let error) = outcome, case StoreError.unavailable = error else {
+            Issue.record("expected StoreError.unavailable, got \(outcome)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(elapsed >= deadline, sourceLocation: sourceLocation)
+        #expect(elapsed < .seconds(3), sourceLocation: sourceLocation)
     }
 }
