@@ -258,7 +258,7 @@ def paired_ratio(label, runs, around):
     of it), for each round; the median of those stands for the run."""
     rounds = [run["requests_per_second"] / ((around[i]["requests_per_second"] + around[i + 1]["requests_per_second"]) / 2)
               for i, run in enumerate(runs)]
-    steal = [run.get("steal_share", 0.0) for run in runs]
+    steal = [run["steal_share"] for run in runs]
     median = statistics.median(rounds)
     log(f"{label} by round: {', '.join(f'{r:.2f} (steal {s:.0%})' for r, s in zip(rounds, steal))}; median {median:.3f}")
     return {"median": round(median, 4), "rounds": [round(r, 4) for r in rounds], "rounds_steal_share": steal}

@@ -61,8 +61,6 @@ def ratios(store, r):
     def divide(a, b):
         return a / b if a is not None and b not in (None, 0) else None
 
-    ceiling = get("ceiling", "requests_per_second")
-
     dashboard_target = 0.35 if store == "postgres" else 0.60
     storm_p99 = get("storm", "latency_us", "p99")
     idle_p99 = get("dashboard", "latency_us", "p99")
@@ -120,11 +118,10 @@ def fmt_number(value, digits=0):
 
 
 def by_round(ratio):
-    """Each round's ratio, with the steal share of its run where the harness
-    recorded one: a round that ran while the host took a quarter of the CPU
-    says more about the host than about Lith."""
-    steal = ratio.get("rounds_steal_share") or [None] * len(ratio["rounds"])
-    return " / ".join(f"{x:.2f}" + (f" (steal {s:.0%})" if s is not None else "") for x, s in zip(ratio["rounds"], steal))
+    """Each round's ratio with the steal share of its run: a round that ran
+    while the host took a quarter of the CPU says more about the host than
+    about Lith."""
+    return " / ".join(f"{x:.2f} (steal {s:.0%})" for x, s in zip(ratio["rounds"], ratio["rounds_steal_share"]))
 
 
 def ms(us):
