@@ -401,6 +401,13 @@ def run_checks(fleet, report):
                  f"A: {why_a}; B: {why_b}" + (f"; lith_migrations: {migrations}" if migrations else ""))
     if not (up_a and up_b):
         return
+    # `lith` executes itself again at start-up with glibc's huge pages on, for
+    # scrypt's working memory (Sources/lith/HugePages.swift): same PID, the
+    # tunable now in its environment.
+    tunables = [v for v in read(f"/proc/{a.process.pid}/environ").split("\0") if v.startswith("GLIBC_TUNABLES=")]
+    on = any("glibc.malloc.hugetlb=1" in v.partition("=")[2].split(":") for v in tunables)
+    report.check("huge pages for scrypt", on,
+                 f"environment of instance A: {tunables or 'no GLIBC_TUNABLES'}")
     up, why = fleet.start_nginx()
     if not up:
         report.check("nginx", False, why)

@@ -6,6 +6,9 @@ import Darwin
 
 import CLithMalloc
 
+// First of all, as it may start the program again (see HugePages).
+HugePages.requestAtStartup()
+
 // A password hash allocates its scrypt buffer in one piece (16 MiB at
 // ln=14,r=8). After freeing the first, glibc raises its mmap threshold above
 // that size and keeps later ones in per-thread arenas, so a server that had
