@@ -197,6 +197,13 @@ def cpu_jiffies():
     return (user + nice + system + irq + softirq) / hz, steal / hz, sum(fields[:8]) / hz
 
 
+def steal_since(start):
+    """The share of the machine's CPU time since `start` (a cpu_jiffies())
+    in which the hypervisor ran other guests on our vCPUs."""
+    _, steal, total = cpu_jiffies()
+    return round((steal - start[1]) / max(total - start[2], 1e-9), 3)
+
+
 def own_cpu():
     """CPU seconds of this process and of every child it has reaped."""
     t = os.times()
@@ -241,14 +248,14 @@ class CPUWatch:
         self.wall_start = time.monotonic()
 
     def report(self):
-        busy, steal, total = cpu_jiffies()
+        busy, _, total = cpu_jiffies()
         wall = time.monotonic() - self.wall_start
         machine = total - self.start[2]
         other = max(0.0, (busy - self.start[0]) - (own_cpu() - self.own_start))
         return {
             "busy_before_run": round(self.busy_before, 3),
             "other_processes_share": round(other / machine, 3) if machine > 0 else None,
-            "steal_share": round((steal - self.start[1]) / machine, 3) if machine > 0 else None,
+            "steal_share": steal_since(self.start),
             "seconds": round(wall, 1),
         }
 
@@ -411,7 +418,7 @@ class Bench:
             "wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
             "-s", CHECK_LUA, url, "--", str(status), mark, cookie,
         ]
-        _, steal_before, total_before = cpu_jiffies()
+        start = cpu_jiffies()
         process = self.processes.spawn(command, stdout=subprocess.PIPE)
         try:
             stdout, _ = process.communicate(timeout=seconds + 60)
@@ -425,11 +432,10 @@ class Bench:
         if process.returncode != 0 or line is None:
             raise HarnessError(f"wrk failed (status {process.returncode}):\n{stdout}")
         data = json.loads(line[len("BENCH_JSON "):])
-        _, steal_after, total_after = cpu_jiffies()
         # The hypervisor's share of this run: time our vCPUs were ready but
         # another guest ran. It slows PostgreSQL's path (several processes
         # waking each other) more than the single-process ceiling.
-        data["steal_share"] = round((steal_after - steal_before) / max(total_after - total_before, 1e-9), 3)
+        data["steal_share"] = steal_since(start)
         e = data["wrk_errors"]
         data["socket_errors"] = e["connect"] + e["read"] + e["write"] + e["timeout"]
         # wrk's Non-2xx/3xx count is a subset of the Lua script's wrong status count
@@ -695,8 +701,10 @@ class Bench:
         hash_runs = [self.hash_rate()]
         cycles = []
         for round_ in range(self.a.repeat):
+            start = cpu_jiffies()
             process, out_path = self.login_cycle(CYCLE_SECONDS)
             c = self.login_cycle_result(process, out_path, CYCLE_SECONDS + 120)
+            c["steal_share"] = steal_since(start)
             cycles.append(c)
             log(f"login cycle {round_ + 1}/{self.a.repeat}: {c['cycles_per_second']} cycles/s, p50 {c['latency_ms']['p50']} ms, "
                 f"p99 {c['latency_ms']['p99']} ms, errors {c['error_count']}, "

@@ -76,17 +76,6 @@ class Client:
         return response.status, response.getheader("Location", ""), data
 
 
-def steal_and_total():
-    """Steal and total CPU time of all cores so far, in ticks, from /proc/stat:
-    steal is time our vCPUs were ready but the host ran another guest."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:9]]
-    except OSError:
-        return None
-    return fields[7] if len(fields) > 7 else 0, sum(fields)
-
-
 def percentile(sorted_values, fraction):
     if not sorted_values:
         return 0.0
@@ -111,7 +100,6 @@ def main():
     start = time.monotonic()
     deadline = start + arguments.seconds
     cpu_start = os.times()
-    steal_start = steal_and_total()
 
     def fail(step, reason):
         with lock:
@@ -170,15 +158,11 @@ def main():
         thread.join(arguments.seconds + 60)
     elapsed = time.monotonic() - start
     cpu_end = os.times()
-    steal_end = steal_and_total()
     cpu = (cpu_end.user - cpu_start.user) + (cpu_end.system - cpu_start.system)
     latencies.sort()
     # Cycles are counted if they ended before the deadline, so the rate is over
     # the measured window, not over the tail spent finishing the last cycles.
     window = min(elapsed, arguments.seconds)
-    steal_share = None
-    if steal_start and steal_end and steal_end[1] > steal_start[1]:
-        steal_share = round((steal_end[0] - steal_start[0]) / (steal_end[1] - steal_start[1]), 3)
     result = {
         "clients": arguments.clients,
         "seconds": round(window, 3),
@@ -195,7 +179,6 @@ def main():
         "client_cpu_seconds": round(cpu, 2),
         "client_cpu_share_of_one_core": round(cpu / elapsed, 3) if elapsed > 0 else 0,
         "client_cpu_ms_per_cycle": round(cpu * 1000 / len(latencies), 2) if latencies else None,
-        "steal_share": steal_share,
     }
     print("BENCH_JSON " + json.dumps(result), flush=True)
 
