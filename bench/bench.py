@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 import requests
 
@@ -329,6 +330,28 @@ class SQLiteRows:
         finally:
             connection.close()
 
+    def sibling(self, lith_database, suffix):
+        """A second, empty database beside this one: (its rows, the --database
+        that `lith serve` takes for it)."""
+        stem, extension = os.path.splitext(self.path)
+        path = f"{stem}-{suffix}{extension}"
+        return SQLiteRows(path), path
+
+    def copy_accounts_from(self, other):
+        """The users and sessions of `other`, so that its session cookie signs
+        in here too. The tables exist: `lith serve` made them on start."""
+        connection = self.connect()
+        try:
+            connection.execute("ATTACH DATABASE ? AS other", (other.path,))
+            with connection:
+                connection.execute("INSERT INTO main.users SELECT * FROM other.users")
+                connection.execute("INSERT INTO main.sessions SELECT * FROM other.sessions")
+        finally:
+            connection.close()
+
+    def drop(self):
+        pass  # a file in the scratch directory, which run.sh removes
+
 
 class PostgresRows:
     def __init__(self, psql_url, schema):
@@ -353,6 +376,8 @@ class PostgresRows:
         return int(self.psql("SELECT count(*) FROM sessions;"))
 
     def add(self, user_id, rows, tag):
+        # VACUUM now, not autovacuum a minute later in the middle of a run:
+        # once it had a 1k run at half the speed of the runs either side.
         if rows <= 0:
             return
         now = int(time.time())
@@ -364,13 +389,31 @@ class PostgresRows:
             SELECT encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
                    86400, false, '{tag}', '127.0.0.1'
             FROM generate_series(1, {rows}) AS g;
-            ANALYZE sessions;
+            VACUUM ANALYZE sessions;
             """
         )
 
     def remove(self, tag):
         # VACUUM FULL: a table of 1,000 rows again, not an index sized for a million.
         self.psql(f"DELETE FROM sessions WHERE user_agent = '{tag}'; VACUUM FULL ANALYZE sessions;")
+
+    def sibling(self, lith_database, suffix):
+        """A second, empty schema beside this one: (its rows, the --database
+        that `lith serve` takes for it)."""
+        schema = f"{self.schema}_{suffix}"
+        self.psql(f"CREATE SCHEMA {schema};")
+        parts = urllib.parse.urlsplit(lith_database)
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "search_path"] + [("search_path", schema)]
+        return PostgresRows(self.psql_url, schema), urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+    def copy_accounts_from(self, other):
+        """The users and sessions of `other`, so that its session cookie signs
+        in here too. The tables exist: `lith serve` made them on start."""
+        self.psql(f"INSERT INTO users OVERRIDING SYSTEM VALUE SELECT * FROM {other.schema}.users; "
+                  f"INSERT INTO sessions SELECT * FROM {other.schema}.sessions; ANALYZE sessions;")
+
+    def drop(self):
+        self.psql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE;")
 
 
 # MARK: the bench
@@ -404,12 +447,13 @@ class Bench:
 
     # -- helpers
 
-    def check_server(self, scenario):
-        if self.server.poll() is not None:
+    def check_server(self, scenario, server=None, server_log=None):
+        server, server_log = server or self.server, server_log or self.server_log
+        if server.poll() is not None:
             self.results["crashed"] = {
                 "during": scenario,
-                "exit_status": self.server.returncode,
-                "log_tail": tail(self.server_log, 30),
+                "exit_status": server.returncode,
+                "log_tail": tail(server_log, 30),
             }
             raise ServerCrashed(scenario)
 
@@ -524,28 +568,22 @@ class Bench:
         settle()
         return count
 
-    def cut_back(self):
-        """Removes the rows added after the base 1,000 (the 100k and 1M top-ups)."""
-        started = time.monotonic()
-        current = self.rows.count()
-        self.rows.remove(BULK_TAG)
-        count = self.rows.count()
-        log(f"sessions table: {current} -> {count} rows ({time.monotonic() - started:.1f} s)")
-        settle()
-        return count
-
     # -- the run
 
     def start_server(self):
         self.server_log = os.path.join(self.workdir, f"lith-{self.a.store}.log")
+        self.server, self.base = self.serve(self.a.database, self.server_log)
+
+    def serve(self, database, log_path):
         command = [
-            self.a.lith, "serve", "--database", self.a.database, "--host", "127.0.0.1", "--port", "0",
+            self.a.lith, "serve", "--database", database, "--host", "127.0.0.1", "--port", "0",
             "--scrypt", SCRYPT, "--log-level", "error",
         ]
-        self.server = self.processes.spawn(command, log_path=self.server_log)
-        port = wait_for_line(self.server, self.server_log, SERVING_RE, "lith serve")
-        self.base = f"http://127.0.0.1:{port}"
-        log(f"lith serve on {self.base} (pid {self.server.pid}, {self.a.store})")
+        server = self.processes.spawn(command, log_path=log_path)
+        port = wait_for_line(server, log_path, SERVING_RE, "lith serve")
+        base = f"http://127.0.0.1:{port}"
+        log(f"lith serve on {base} (pid {server.pid}, {self.a.store})")
+        return server, base
 
     def sign_up(self):
         self.email = f"bench-{secrets.token_hex(4)}@example.com"
@@ -727,32 +765,53 @@ class Bench:
 
     def scale(self):
         """The dashboard with 1,000 and with 1,000,000 rows in the sessions
-        table, in rounds: 1k, 1M, 1k, 1M, ..., 1k, inserting the extra rows
-        before each 1M run and deleting them after it. The ratio is the median,
-        over the rounds, of the 1M run ÷ the mean of the 1k runs either side:
-        single runs here differ by 10% and more, and a table size that made
-        lookups slower must show in every round, not in one unlucky run."""
+        table: a second `lith serve`, the same binary and settings, on a store
+        holding the same user and sessions plus 999,000 more rows, measured
+        alternately with the first one in rounds: 1k, 1M, 1k, 1M, ..., 1k.
+        The ratio is the median, over the rounds, of each 1M run ÷ the mean of
+        the 1k runs either side of it.
+
+        Two servers side by side, not one table grown and cut back between
+        runs: single runs here differ by 10% and more a minute apart, and a
+        bulk insert, a checkpoint and a delete between the runs of a pair put
+        a minute between them. Now a pair is 13 s apart, and the rounds are
+        cheap enough to take two more than the pages' (--repeat + 2)."""
         s, rows, memory = self.results["scenarios"], self.results["session_rows"], self.results["memory_mib"]
-        url, mark, cookie = self.base + "/dashboard", "Hello,", self.session_cookie
-        runs = {"1k": [], "1m": []}
-        warmups = {"1k": [], "1m": []}
+        rounds = self.a.repeat + 2
+        big_rows, big_database = self.rows.sibling(self.a.database, "1m")
+        big_log = os.path.join(self.workdir, f"lith-{self.a.store}-1m.log")
+        big = None
+        try:
+            big, big_base = self.serve(big_database, big_log)
+            started = time.monotonic()
+            big_rows.copy_accounts_from(self.rows)
+            big_rows.add(self.user_id, SESSIONS_SCALE - big_rows.count(), BULK_TAG)
+            rows["scale_1k"], rows["scale_1m"] = self.rows.count(), big_rows.count()
+            log(f"second server's sessions table: {rows['scale_1m']} rows ({time.monotonic() - started:.1f} s)")
+            settle()
+            servers = {"1k": (self.base, self.server, self.server_log), "1m": (big_base, big, big_log)}
+            runs = {"1k": [], "1m": []}
+            warmups = {"1k": [], "1m": []}
 
-        def measure(size, rss=False):
-            self.check_server(f"scale_{size}")
-            warmups[size].append(self.wrk_once(url, WARMUP_SECONDS, 200, mark, cookie))
-            runs[size].append(self.measure(url, mark, cookie, self.server.pid if rss else None))
-            self.check_server(f"scale_{size}")
+            def measure(size):
+                base, server, server_log = servers[size]
+                self.check_server(f"scale_{size}", server, server_log)
+                warmups[size].append(self.wrk_once(base + "/dashboard", WARMUP_SECONDS, 200, "Hello,", self.session_cookie))
+                rss_pid = server.pid if size == "1m" else None
+                runs[size].append(self.measure(base + "/dashboard", "Hello,", self.session_cookie, rss_pid))
+                self.check_server(f"scale_{size}", server, server_log)
 
-        rows["scale_1k"] = self.rows.count()
-        measure("1k")
-        for round_ in range(self.a.repeat):
-            rows["scale_1m"] = self.top_up(SESSIONS_SCALE, BULK_TAG)
-            measure("1m", rss=True)
-            self.cut_back()
             measure("1k")
-            log(f"scale round {round_ + 1}/{self.a.repeat}: {runs['1m'][-1]['requests_per_second']:.0f} req/s at "
-                f"{rows['scale_1m']} rows, {runs['1k'][-2]['requests_per_second']:.0f} and "
-                f"{runs['1k'][-1]['requests_per_second']:.0f} at {rows['scale_1k']} before and after")
+            for round_ in range(rounds):
+                measure("1m")
+                measure("1k")
+                log(f"scale round {round_ + 1}/{rounds}: {runs['1m'][-1]['requests_per_second']:.0f} req/s at "
+                    f"{rows['scale_1m']} rows, {runs['1k'][-2]['requests_per_second']:.0f} and "
+                    f"{runs['1k'][-1]['requests_per_second']:.0f} at {rows['scale_1k']} before and after")
+        finally:
+            if big is not None:
+                Processes.stop(big)
+            big_rows.drop()
 
         def combined(w):
             return {"errors": sum(x["errors"] for x in w), "first_bad": next((x["first_bad"] for x in w if x["first_bad"]), "")}
@@ -811,7 +870,8 @@ def main():
         bench.sign_up()
         bench.run()
     except ServerCrashed as crash:
-        log(f"lith serve CRASHED during {crash}: exit status {bench.server.returncode}\n{tail(bench.server_log, 30)}")
+        crashed = bench.results["crashed"]
+        log(f"lith serve CRASHED during {crash}: exit status {crashed['exit_status']}\n{crashed['log_tail']}")
     except HarnessError as error:
         log(f"harness failure: {error}")
         bench.results["harness_error"] = str(error)

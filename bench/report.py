@@ -184,8 +184,8 @@ def main():
         f"wrk -t2 -c32, 3 s warm-up + 10 s{repeat}; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
         "Latencies in ms; RSS in MiB. Ratios compare numbers from the same run: the ceiling, dashboard and login "
         "page were measured in rounds, and a page's ratio is the median over the rounds of its req/s ÷ the mean of "
-        "the ceiling runs either side; likewise the 1M-session runs, each between two 1k-session runs (the extra "
-        "rows inserted before and deleted after it), and each login-cycle round, divided by the mean of the hash-rate "
+        "the ceiling runs either side; likewise the 1M-session runs, each between two 1k-session runs (a "
+        "second server on a store with 999,000 more rows, alternating with the first), and each login-cycle round, divided by the mean of the hash-rate "
         "runs either side.",
         "",
         "| measure | target | " + " | ".join(STORE_NAMES.get(n, n) for n in names) + " |",

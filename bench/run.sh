@@ -71,7 +71,7 @@ cleanup() {
     done <"$PIDFILE"
   fi
   if [ -n "$PG_SCHEMA" ] && [ -n "$PSQL_URL" ]; then
-    psql "$PSQL_URL" -X -q -v ON_ERROR_STOP=1 -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1 \
+    psql "$PSQL_URL" -X -q -v ON_ERROR_STOP=1 -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE; DROP SCHEMA IF EXISTS ${PG_SCHEMA}_1m CASCADE" >/dev/null 2>&1 \
       || say "could not drop PostgreSQL schema $PG_SCHEMA"
   fi
   if [ "${LITH_BENCH_KEEP:-0}" = 1 ] || { [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 143 ]; }; then
