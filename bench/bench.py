@@ -321,15 +321,6 @@ class SQLiteRows:
         finally:
             connection.close()
 
-    def remove(self, tag):
-        connection = self.connect()
-        try:
-            with connection:
-                connection.execute("DELETE FROM sessions WHERE user_agent = ?", (tag,))
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        finally:
-            connection.close()
-
     def sibling(self, lith_database, suffix):
         """A second, empty database beside this one: (its rows, the --database
         that `lith serve` takes for it)."""
@@ -392,10 +383,6 @@ class PostgresRows:
             VACUUM ANALYZE sessions;
             """
         )
-
-    def remove(self, tag):
-        # VACUUM FULL: a table of 1,000 rows again, not an index sized for a million.
-        self.psql(f"DELETE FROM sessions WHERE user_agent = '{tag}'; VACUUM FULL ANALYZE sessions;")
 
     def sibling(self, lith_database, suffix):
         """A second, empty schema beside this one: (its rows, the --database
