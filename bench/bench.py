@@ -367,8 +367,6 @@ class PostgresRows:
         return int(self.psql("SELECT count(*) FROM sessions;"))
 
     def add(self, user_id, rows, tag):
-        # VACUUM now, not autovacuum a minute later in the middle of a run:
-        # once it had a 1k run at half the speed of the runs either side.
         if rows <= 0:
             return
         now = int(time.time())
@@ -380,6 +378,7 @@ class PostgresRows:
             SELECT encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
                    86400, false, '{tag}', '127.0.0.1'
             FROM generate_series(1, {rows}) AS g;
+            -- Now, not autovacuum a minute later in the middle of a run.
             VACUUM ANALYZE sessions;
             """
         )
@@ -387,7 +386,7 @@ class PostgresRows:
     def sibling(self, lith_database, suffix):
         """A second, empty schema beside this one: (its rows, the --database
         that `lith serve` takes for it)."""
-        schema = f"{self.schema}_{suffix}"
+        schema = f"{self.schema}_{suffix}"  # run.sh's cleanup drops <schema>_1m too, if this run is killed
         self.psql(f"CREATE SCHEMA {schema};")
         parts = urllib.parse.urlsplit(lith_database)
         query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "search_path"] + [("search_path", schema)]

@@ -185,8 +185,8 @@ def main():
         "Latencies in ms; RSS in MiB. Ratios compare numbers from the same run: the ceiling, dashboard and login "
         "page were measured in rounds, and a page's ratio is the median over the rounds of its req/s ÷ the mean of "
         "the ceiling runs either side; likewise the 1M-session runs, each between two 1k-session runs (a "
-        "second server on a store with 999,000 more rows, alternating with the first), and each login-cycle round, divided by the mean of the hash-rate "
-        "runs either side.",
+        "second server on a store with 999,000 more rows, alternating with the first), and each login-cycle "
+        "round, divided by the mean of the hash-rate runs either side.",
         "",
         "| measure | target | " + " | ".join(STORE_NAMES.get(n, n) for n in names) + " |",
         "|---|---|" + "---|" * len(names),
