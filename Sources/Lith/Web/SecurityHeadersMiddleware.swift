@@ -5,17 +5,36 @@ import Hummingbird
 /// foreign scripts, framing, MIME sniffing, leaking URLs to other sites, and
 /// caching pages that hold user data or form tokens.
 public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Also send HSTS.
-    let secure: Bool
+    let headers: SecurityHeaders
+
+    public init(secure: Bool) {
+        headers = SecurityHeaders(secure: secure)
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            // Error pages get the same headers as every other page.
+            response = try error.response(from: request, context: context)
+        }
+        headers.add(to: &response)
+        return response
+    }
+}
+
+/// The header lines themselves, shared by ``SecurityHeadersMiddleware`` and
+/// the combined ``LithMiddleware``.
+struct SecurityHeaders: Sendable {
+    private let fields: [HTTPField]
 
     static var contentSecurityPolicy: String {
         "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     }
 
-    private let fields: [HTTPField]
-
-    public init(secure: Bool) {
-        self.secure = secure
+    /// `secure`: also send HSTS.
+    init(secure: Bool) {
         var fields = [
             HTTPField(name: .contentSecurityPolicy, value: Self.contentSecurityPolicy),
             HTTPField(name: .xContentTypeOptions, value: "nosniff"),
@@ -30,21 +49,13 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         self.fields = fields
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            // Error pages get the same headers as every other page.
-            response = try error.response(from: request, context: context)
-        }
-        // Built once: HTTPField checks a value's bytes when it is made, and
-        // appending skips the remove-then-add a subscript set does. A route
-        // that sets one of these itself keeps its own.
+    /// Built once: HTTPField checks a value's bytes when it is made, and
+    /// appending skips the remove-then-add a subscript set does. A route
+    /// that sets one of these itself keeps its own.
+    func add(to response: inout Response) {
         response.headers.reserveCapacity(response.headers.count + fields.count)
         for field in fields where response.headers[field.name] == nil {
             response.headers.append(field)
         }
-        return response
     }
 }
