@@ -1,15 +1,23 @@
-private let hexDigits = Array("0123456789abcdef".utf8)
+import Foundation
 
-extension Sequence where Element == UInt8 {
-    /// Lower-case hexadecimal, the form digests are stored in.
+extension ContiguousBytes {
+    /// Lower-case hexadecimal, the form digests are stored in. Written straight
+    /// into the string's storage, with the digits by arithmetic: a digest is
+    /// hexed on every signed-in request.
     var hexString: String {
-        let digits = hexDigits
-        var output = [UInt8]()
-        output.reserveCapacity(64)
-        for byte in self {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
+        withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+                for (index, byte) in bytes.enumerated() {
+                    output[2 * index] = hexDigit(byte >> 4)
+                    output[2 * index + 1] = hexDigit(byte & 0x0F)
+                }
+                return bytes.count * 2
+            }
         }
-        return String(decoding: output, as: UTF8.self)
     }
+}
+
+@inline(__always)
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
 }

@@ -13,27 +13,33 @@ extension Request {
         return nil
     }
 
-    /// `name`'s value in one `Cookie` header (`a=1; b=2`).
+    /// `name`'s value in one `Cookie` header (`a=1; b=2`). Scans the header's
+    /// UTF-8 bytes in place: it runs for two or three cookies on every request.
     static func cookieValue(_ name: String, inHeader header: String) -> Substring? {
-        let bytes = header.utf8
-        let wanted = name.utf8
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            while index != bytes.endIndex, bytes[index] == UInt8(ascii: " ") { bytes.formIndex(after: &index) }
-            let pairStart = index
-            while index != bytes.endIndex, bytes[index] != UInt8(ascii: ";") { bytes.formIndex(after: &index) }
-            var cursor = pairStart
-            var matched = true
-            for byte in wanted {
-                guard cursor != index, bytes[cursor] == byte else { matched = false; break }
-                bytes.formIndex(after: &cursor)
+        var header = header
+        var name = name
+        let found: Range<Int>? = header.withUTF8 { bytes in
+            name.withUTF8 { wanted in
+                var index = 0
+                while index < bytes.count {
+                    while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+                    let pairStart = index
+                    while index < bytes.count, bytes[index] != UInt8(ascii: ";") { index += 1 }
+                    let nameEnd = pairStart + wanted.count
+                    if nameEnd < index, bytes[nameEnd] == UInt8(ascii: "="),
+                        UnsafeBufferPointer(rebasing: bytes[pairStart..<nameEnd]).elementsEqual(wanted)
+                    {
+                        return (nameEnd + 1)..<index
+                    }
+                    index += 1
+                }
+                return nil
             }
-            // ";" and "=" are ASCII, so these byte positions are character boundaries.
-            if matched, cursor != index, bytes[cursor] == UInt8(ascii: "=") {
-                return header[bytes.index(after: cursor)..<index]
-            }
-            if index != bytes.endIndex { bytes.formIndex(after: &index) }
         }
-        return nil
+        guard let found else { return nil }
+        // ";" and "=" are ASCII, so these byte offsets are character boundaries.
+        let utf8 = header.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: found.lowerBound)
+        return header[start..<utf8.index(start, offsetBy: found.count)]
     }
 }

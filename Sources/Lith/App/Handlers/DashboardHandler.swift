@@ -17,10 +17,20 @@ struct DashboardHandler: Sendable {
             "email": .text(user.email.value),
             "signed_in_at": .text(utc(session.createdAt)),
             "signed_in_at_iso": .text(iso8601(session.createdAt)),
-            "session_end": .text(
-                "after \(span(session.idleTimeout)) without activity, and at the latest at \(utc(session.expiresAt))"
-                    + (session.rememberMe ? " (remembered on this device)" : "")),
+            "session_end": .text(sessionEnd(session)),
         ])
+    }
+
+    /// `after 30 minutes without activity, and at the latest at …`, in one
+    /// allocation.
+    static func sessionEnd(_ session: SessionRecord) -> String {
+        var text = "after "
+        text.reserveCapacity(112)
+        text += span(session.idleTimeout)
+        text += " without activity, and at the latest at "
+        text += utc(session.expiresAt)
+        if session.rememberMe { text += " (remembered on this device)" }
+        return text
     }
 
     /// `2026-11-21 20:36 UTC`: unambiguous, whatever the reader's locale.
@@ -37,40 +47,47 @@ struct DashboardHandler: Sendable {
 
     /// The pattern with each run of `#` replaced by the next number,
     /// zero-padded to the run's width (wider numbers are written in full):
-    /// a handful of bytes on every dashboard view, where string interpolation
-    /// allocated a string per field.
+    /// written straight into the string's storage, on every dashboard view,
+    /// where string interpolation allocated a string per field.
     static func fill(_ pattern: StaticString, _ numbers: Int...) -> String {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(pattern.utf8CodeUnitCount)
-        var next = numbers.makeIterator()
-        pattern.withUTF8Buffer { pattern in
-            var index = 0
-            while index < pattern.count {
-                guard pattern[index] == UInt8(ascii: "#") else {
-                    bytes.append(pattern[index])
-                    index += 1
-                    continue
+        // An Int has at most 19 digits and a sign.
+        String(unsafeUninitializedCapacity: pattern.utf8CodeUnitCount + 20 * numbers.count) { output in
+            var written = 0
+            var next = numbers.makeIterator()
+            pattern.withUTF8Buffer { pattern in
+                var index = 0
+                while index < pattern.count {
+                    guard pattern[index] == UInt8(ascii: "#") else {
+                        output[written] = pattern[index]
+                        written += 1
+                        index += 1
+                        continue
+                    }
+                    var width = 0
+                    while index + width < pattern.count, pattern[index + width] == UInt8(ascii: "#") { width += 1 }
+                    let number = next.next() ?? 0
+                    if number < 0 {
+                        output[written] = UInt8(ascii: "-")
+                        written += 1
+                    }
+                    var value = number.magnitude
+                    var digits = 1
+                    var rest = value / 10
+                    while rest > 0 { digits += 1; rest /= 10 }
+                    // Zeros to the field's width, then the digits from the right.
+                    let end = written + max(width, digits)
+                    var position = end - 1
+                    while position >= written {
+                        output[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                        position -= 1
+                    }
+                    written = end
+                    index += width
                 }
-                var width = 0
-                while index + width < pattern.count, pattern[index + width] == UInt8(ascii: "#") { width += 1 }
-                let number = next.next() ?? 0
-                if number < 0 { bytes.append(UInt8(ascii: "-")) }
-                var value = number.magnitude
-                var digits = 1
-                var rest = value / 10
-                while rest > 0 { digits += 1; rest /= 10 }
-                // Zeros to the field's width, then the digits from the right.
-                bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, digits)))
-                var position = bytes.count - 1
-                while value > 0 {
-                    bytes[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                    position -= 1
-                }
-                index += width
             }
+            return written
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// UTC calendar fields by arithmetic (Howard Hinnant's days-to-civil), on

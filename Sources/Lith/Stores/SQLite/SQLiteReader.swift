@@ -65,7 +65,10 @@ final class SQLiteReader: Sendable {
     /// One connection and its prepared statements. Not thread-safe on its own.
     final class ReadConnection: @unchecked Sendable {
         private var handle: OpaquePointer?
-        private var statements: [String: OpaquePointer] = [:]
+        /// A few statements, found by a linear scan: the SQL is a static
+        /// string, so comparing it with itself is a pointer check, where a
+        /// dictionary would hash all of it on every read.
+        private var statements: [(sql: String, statement: OpaquePointer)] = []
 
         init(path: String) throws {
             let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
@@ -109,11 +112,11 @@ final class SQLiteReader: Sendable {
         }
 
         private func prepared(_ sql: String) throws -> OpaquePointer {
-            if let statement = statements[sql] { return statement }
+            if let cached = statements.first(where: { $0.sql == sql }) { return cached.statement }
             var statement: OpaquePointer?
             let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
             guard status == SQLITE_OK, let statement else { throw failure(status) }
-            statements[sql] = statement
+            statements.append((sql, statement))
             return statement
         }
 
@@ -122,12 +125,12 @@ final class SQLiteReader: Sendable {
         }
 
         func reprepares(of sql: String) -> Int {
-            statements[sql].map { Int(sqlite_nio_sqlite3_stmt_status($0, SQLITE_STMTSTATUS_REPREPARE, 0)) } ?? 0
+            statements.first { $0.sql == sql }.map { Int(sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0)) } ?? 0
         }
 
         func close() {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-            statements = [:]
+            for cached in statements { sqlite_nio_sqlite3_finalize(cached.statement) }
+            statements = []
             sqlite_nio_sqlite3_close(handle)
             handle = nil
         }
