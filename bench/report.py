@@ -174,7 +174,8 @@ def main():
     names = list(stores)
     m = info["machine"]
     runs = max(stores[n].get("settings", {}).get("repeat", 1) for n in names)
-    repeat = f" (×{runs}, median run kept)" if runs > 1 else ""
+    repeat = (f" (×{runs}, median run kept; the pages and the scale scenario in {runs + 2} rounds)" if runs > 1
+              else f" (the pages and the scale scenario in {runs + 2} rounds)")
     lines = [
         f"## Lith benchmark — {info['date']} — commit {info['commit']}",
         "",
