@@ -56,6 +56,22 @@ struct GuardTests {
         }
     }
 
+    @Test func anErrorPageForASignedInUserShowsTheirNavbar() async throws {
+        try await TestApp.run { app, client in
+            // Given a signed-in user
+            let browser = TestBrowser(client)
+            try await browser.signUp(email: "ada@example.com", password: TestApp.password)
+            // When they ask for a page that doesn't exist
+            let page = try await browser.get("/no/such/page")
+            // Then the not-found page knows them, and carries the security headers
+            #expect(page.status == .notFound)
+            #expect(page.body.contains("Page not found"))
+            #expect(page.body.contains("ada@example.com"))
+            #expect(page.form(action: "/logout") != nil)
+            #expect(page.headers[.contentSecurityPolicy] != nil)
+        }
+    }
+
     @Test func outputIsHTMLEscaped() async throws {
         try await TestApp.run { app, client in
             let page = try await TestBrowser(client).logIn(email: "<script>alert(1)</script>@x.io", password: "whatever-pass")

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Lith
 import LithTesting
+import NIOCore
 import Testing
 
 /// The headers and cookie flags DESIGN.md promises on every page.
@@ -71,6 +72,28 @@ struct SecurityHeaderTests {
             #expect(token.digest.hex != cookie)
             #expect(token.digest.hex.count == 64)
         }
+    }
+
+    @Test func withoutErrorPagesAHandlersHTTPErrorStillGetsTheHeaders() async throws {
+        let database = TemporaryDatabase()
+        defer { database.remove() }
+        let store = try await SQLiteStore.open(path: database.path)
+        try await store.migrate()
+        // Given Lith's middleware with no error pages of the app's own
+        let router = Router(context: AppRequestContext.self)
+        router.addLithMiddleware(try await Authentication.make(store: store))
+        router.get("/gone") { _, _ -> Response in throw HTTPError(.gone, message: "moved on") }
+        try await Application(router: router).test(.router) { client in
+            // When a handler throws an HTTP error
+            try await client.execute(uri: "/gone", method: .get) { response in
+                // Then it is that error's response, with the security headers
+                #expect(response.status == .gone)
+                #expect(String(buffer: response.body).contains("moved on"))
+                #expect(response.headers[.contentSecurityPolicy] != nil)
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+        }
+        try await store.close()
     }
 
     @Test func aRouteThatSetsItsOwnPolicyKeepsItAndGetsTheRest() async throws {
