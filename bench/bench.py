@@ -412,11 +412,15 @@ class Bench:
         self.workdir = arguments.workdir
         self.server = None
         self.base = None
+        # The paired scenarios (pages, scale) are cheap per round and noisy
+        # per round, so they take two rounds more than --repeat.
+        self.rounds = arguments.repeat + 2
         self.results = {
             "store": arguments.store,
             "settings": {
                 "scrypt": SCRYPT, "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS}, {WARMUP_SECONDS} s warm-up + {MEASURE_SECONDS} s",
                 "repeat": arguments.repeat,
+                "rounds": self.rounds,
                 "login_cycle": f"{CYCLE_CLIENTS} clients, {CYCLE_SECONDS} s",
             },
             "scenarios": {},
@@ -613,12 +617,12 @@ class Bench:
 
         Even so a round's ratio moves by a fifth either way from one round to
         the next on this kind of machine (0.56, 0.81, 0.60 in one run, at 0-8%
-        steal), so the pages take two rounds more than --repeat, like the
-        scale scenario: a median of five is far steadier than one of three,
-        for a minute more."""
+        steal), so the pages take self.rounds (--repeat + 2), like the scale
+        scenario: a median of five is far steadier than one of three, for a
+        minute more."""
         s = self.results["scenarios"]
         cookie = self.session_cookie
-        rounds = self.a.repeat + 2
+        rounds = self.rounds
         pages = {
             "ceiling": (ceiling_url, "Hello,", cookie, ceiling.pid),
             "dashboard": (self.base + "/dashboard", "Hello,", cookie, self.server.pid),
@@ -768,9 +772,9 @@ class Bench:
         runs: single runs here differ by 10% and more a minute apart, and a
         bulk insert, a checkpoint and a delete between the runs of a pair put
         a minute between them. Now a pair is 13 s apart, and the rounds are
-        cheap enough to take two more than the pages' (--repeat + 2)."""
+        cheap enough to take self.rounds of them (--repeat + 2)."""
         s, rows, memory = self.results["scenarios"], self.results["session_rows"], self.results["memory_mib"]
-        rounds = self.a.repeat + 2
+        rounds = self.rounds
         big_rows, big_database = self.rows.sibling(self.a.database, "1m")
         big_log = os.path.join(self.workdir, f"lith-{self.a.store}-1m.log")
         big = None

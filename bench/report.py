@@ -174,8 +174,9 @@ def main():
     names = list(stores)
     m = info["machine"]
     runs = max(stores[n].get("settings", {}).get("repeat", 1) for n in names)
-    repeat = (f" (×{runs}, median run kept; the pages and the scale scenario in {runs + 2} rounds)" if runs > 1
-              else f" (the pages and the scale scenario in {runs + 2} rounds)")
+    rounds = max(stores[n].get("settings", {}).get("rounds", runs + 2) for n in names)
+    paired = f"the pages and the scale scenario in {rounds} rounds"
+    repeat = f" (×{runs}, median run kept; {paired})" if runs > 1 else f" ({paired})"
     lines = [
         f"## Lith benchmark — {info['date']} — commit {info['commit']}",
         "",
