@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Lith
 import Logging
 
@@ -6,6 +7,12 @@ import Logging
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "A file path or sqlite:// URL, or a postgres:// URL. (env: LITH_DATABASE_URL; default: lith.sqlite)")
     var database: String?
+
+    @Option(
+        name: .long,
+        help: "A file whose first line is the PostgreSQL password, kept out of the URL and so out of the process list. (env: LITH_DATABASE_PASSWORD_FILE, or the password itself in LITH_DATABASE_PASSWORD)"
+    )
+    var databasePasswordFile: String?
 
     @Option(name: .long, help: "Most connections to PostgreSQL per process. (env: LITH_DATABASE_POOL_SIZE; default: 10)")
     var databasePoolSize: Int?
@@ -20,6 +27,19 @@ struct DatabaseOptions: ParsableArguments {
         } catch {
             throw CLIError("--database: \(error.description)")
         }
+    }
+
+    /// The PostgreSQL password from a file or the environment, if given there.
+    func password(_ environment: Environment) throws -> String? {
+        if let path = databasePasswordFile ?? environment["LITH_DATABASE_PASSWORD_FILE"] {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw CLIError("--database-password-file: can't read \(path.logSafe)")
+            }
+            let password = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard !password.isEmpty else { throw CLIError("--database-password-file: \(path.logSafe) is empty") }
+            return password.hasSuffix("\r") ? String(password.dropLast()) : password
+        }
+        return environment["LITH_DATABASE_PASSWORD"]
     }
 
     func level(_ environment: Environment) throws -> Logger.Level {
@@ -55,7 +75,7 @@ struct DatabaseOptions: ParsableArguments {
         let location = try location(environment)
         var logger = Logger(label: "lith")
         logger.logLevel = try level(environment)
-        let store = try await StoreFactory.open(location, poolSize: try poolSize(environment), logger: logger)
+        let store = try await StoreFactory.open(location, password: try password(environment), poolSize: try poolSize(environment), logger: logger)
         do {
             try await store.migrate()
         } catch {

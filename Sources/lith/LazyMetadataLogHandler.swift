@@ -31,9 +31,32 @@ struct LazyMetadataLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Every line is escaped on its way out (``Swift/StringProtocol/logSafe``):
+    /// Lith escapes what comes from requests where it logs it, and this is the
+    /// second wall, for whatever a library logs of a request unescaped. One
+    /// event is always one line.
     func log(event: LogEvent) {
         var stream = stream
-        stream.metadata = metadata
+        stream.metadata = Self.escaped(metadata)
+        var event = event
+        event.message = "\(event.message.description.logSafe(limit: Self.messageLimit))"
+        event.metadata = event.metadata.map(Self.escaped)
         stream.log(event: event)
+    }
+
+    static let messageLimit = 2000
+    static let valueLimit = 500
+
+    static func escaped(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        metadata.mapValues(escaped)
+    }
+
+    private static func escaped(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(text.logSafe(limit: valueLimit))
+        case .stringConvertible(let convertible): .string(convertible.description.logSafe(limit: valueLimit))
+        case .array(let values): .array(values.map(escaped))
+        case .dictionary(let values): .dictionary(values.mapValues(escaped))
+        }
     }
 }

@@ -34,6 +34,9 @@ public struct LithCommand: AsyncParsableCommand {
         } catch let error as Pages.ResourcesMissing {
             console.writeError("lith: \(error.description)\n")
             return 70
+        } catch let error as DatabaseLocation.Problem {
+            console.writeError("lith: --database: \(error.description)\n")
+            return 64
         } catch let error as StoreError {
             console.writeError("lith: \(StoreMessages.describe(error))\n")
             return 69

@@ -14,18 +14,27 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on. (env: LITH_HOST; default: 127.0.0.1)") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one. (env: LITH_PORT; default: 8080)") var port: Int?
     @OptionGroup var database: DatabaseOptions
+    @Option(help: "The origin people reach the site at, e.g. https://login.example.com: the host answered to, and https turns on secure cookies and HSTS. (env: LITH_PUBLIC_URL)")
+    var publicURL: String?
+    @Option(
+        help: "Host names to answer to, comma-separated; '*' for any (behind a proxy that checks Host). (env: LITH_ALLOWED_HOSTS; default: the public URL's host, else the listen address and localhost)"
+    )
+    var allowedHosts: String?
     @Flag(help: "Serving over https (directly or behind a TLS proxy): Secure + __Host- cookies and HSTS. (env: LITH_SECURE_COOKIES)")
     var secureCookies = false
     @OptionGroup var hashing: HashingOptions
     @Option(help: "How many password hashes may run at once. (env: LITH_HASH_CONCURRENCY; default: number of cores)")
     var hashConcurrency: Int?
+    @Option(help: "The longest a password hash may wait for a free thread before the form answers 503. (env: LITH_HASH_WAIT; default: 6s)")
+    var hashWait: String?
     @Option(help: "Absolute session lifetime. (env: LITH_SESSION_LIFETIME; default: 12h)") var sessionLifetime: String?
     @Option(help: "Session idle timeout. (env: LITH_SESSION_IDLE; default: 30m)") var sessionIdle: String?
     @Option(help: "\"Remember me\" session lifetime. (env: LITH_REMEMBER_LIFETIME; default: 30d)") var rememberLifetime: String?
     @Option(help: "\"Remember me\" idle timeout. (env: LITH_REMEMBER_IDLE; default: 7d)") var rememberIdle: String?
     @Option(help: "How often to delete expired sessions. (env: LITH_PURGE_INTERVAL; default: 10m)") var purgeInterval: String?
-    @Option(help: "An origin to accept on POSTs besides the request's Host, e.g. https://example.com; repeatable. (env: LITH_TRUSTED_ORIGINS, comma-separated)")
+    @Option(help: "An origin to accept on POSTs besides the site's own, e.g. https://example.com; repeatable. (env: LITH_TRUSTED_ORIGINS, comma-separated)")
     var trustedOrigin: [String] = []
+    @OptionGroup var connections: ConnectionOptions
 
     func resolve(_ environment: Environment) throws -> AppConfiguration {
         var configuration = AppConfiguration()
@@ -37,6 +46,16 @@ struct Serve: AsyncParsableCommand {
         configuration.logLevel = try database.level(environment)
         configuration.databasePoolSize = try database.poolSize(environment)
         configuration.secureCookies = try secureCookies || (environment.bool("LITH_SECURE_COOKIES") ?? false)
+        if let text = publicURL ?? environment["LITH_PUBLIC_URL"] {
+            do { configuration.publicURL = try PublicURL(text) } catch { throw CLIError("--public-url: \(error.description)") }
+        }
+        if let text = allowedHosts ?? environment["LITH_ALLOWED_HOSTS"] {
+            do {
+                configuration.allowedHosts = try AllowedHosts(text.split(separator: ",").map(String.init))
+            } catch {
+                throw CLIError("--allowed-hosts: \(error.description)")
+            }
+        }
         configuration.scrypt = try hashing.scrypt(environment)
         if let concurrency = try hashConcurrency ?? environment.int("LITH_HASH_CONCURRENCY") {
             guard (1...256).contains(concurrency) else { throw CLIError("--hash-concurrency must be between 1 and 256, got \(concurrency)") }
@@ -45,6 +64,7 @@ struct Serve: AsyncParsableCommand {
         func duration(_ flag: String?, _ name: String, _ variable: String) throws -> TimeInterval? {
             try (flag ?? environment[variable]).map { try DurationText.parse($0, name: name) }
         }
+        if let wait = try duration(hashWait, "--hash-wait", "LITH_HASH_WAIT") { configuration.maximumHashWait = .seconds(wait) }
         var sessions = configuration.sessions
         sessions.absoluteLifetime = try duration(sessionLifetime, "--session-lifetime", "LITH_SESSION_LIFETIME") ?? sessions.absoluteLifetime
         sessions.idleTimeout = try duration(sessionIdle, "--session-idle", "LITH_SESSION_IDLE") ?? sessions.idleTimeout
@@ -53,24 +73,36 @@ struct Serve: AsyncParsableCommand {
         configuration.sessions = sessions
         configuration.sessionPurgeInterval = try duration(purgeInterval, "--purge-interval", "LITH_PURGE_INTERVAL") ?? configuration.sessionPurgeInterval
         let origins = trustedOrigin + (environment["LITH_TRUSTED_ORIGINS"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
-        for origin in origins where OriginCheck.hostAndPort(ofOrigin: origin.lowercased()) == nil {
-            throw CLIError("--trusted-origin must look like https://example.com, got '\(origin)'")
+        for origin in origins where OriginCheck.normalised(origin) == nil {
+            throw CLIError("--trusted-origin must look like https://example.com, got '\(origin.logSafe)'")
         }
         configuration.trustedOrigins = Set(origins)
+        configuration.connections = try connections.limits(environment)
+        do {
+            _ = try configuration.resolvedAllowedHosts()
+        } catch {
+            throw CLIError(error.description)
+        }
         return configuration
     }
 
     func run() async throws {
         let environment = Environment.process
-        let configuration = try resolve(environment)
+        var resolved = try resolve(environment)
+        let password = try database.password(environment)
         LoggingSystem.bootstrap { label in
             var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
-            handler.logLevel = configuration.logLevel
+            handler.logLevel = resolved.logLevel
             return handler
         }
         var logger = Logger(label: "lith")
-        logger.logLevel = configuration.logLevel
-        let store = try await StoreFactory.open(configuration.database, poolSize: configuration.databasePoolSize, logger: logger)
+        logger.logLevel = resolved.logLevel
+        resolved.connections = DescriptorLimit.fit(
+            resolved.connections, explicit: connections.maximumConnectionsWasGiven(environment), poolSize: resolved.databasePoolSize,
+            logger: logger)
+        let configuration = resolved
+        warnAboutExposure(configuration, logger: logger)
+        let store = try await StoreFactory.open(configuration.database, password: password, poolSize: configuration.databasePoolSize, logger: logger)
         let app: LithApp
         do {
             try await store.migrate()
@@ -95,6 +127,19 @@ struct Serve: AsyncParsableCommand {
         } catch {
             try? await store.close()
             throw error
+        }
+    }
+
+    /// Warnings for a server others can reach: plain http that forms and
+    /// cookies cross in the clear, and a Host check switched off.
+    private func warnAboutExposure(_ configuration: AppConfiguration, logger: Logger) {
+        if !AppConfiguration.isLoopback(configuration.host), !configuration.servesHTTPS {
+            logger.warning(
+                "serving plain http on \(configuration.host), which other machines can reach: passwords and session cookies cross the network in the clear. Serve it behind a TLS proxy with --public-url https://… (or --secure-cookies).")
+        }
+        if configuration.allowedHosts?.allowsAny == true {
+            logger.warning(
+                "--allowed-hosts '*': answering every host name, so a site whose DNS points here (DNS rebinding) shares this site's origin in a browser. Only do this behind a proxy that checks Host.")
         }
     }
 }

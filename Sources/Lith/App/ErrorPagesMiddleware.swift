@@ -7,12 +7,14 @@ import Logging
 struct ErrorPagesMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let pages: Pages
+    /// Refusals are caused by whoever sends a request: rate-limited.
+    let refusals: RateLimitedLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let failure as CSRFFailure {
-            context.logger.notice("refused request", metadata: ["reason": "\(failure.reason)", "path": "\(request.uri.path)"])
+            refusals.log(.notice, "refused request", metadata: ["reason": "\(failure.reason.logSafe)", "path": "\(request.uri.path.logSafe)"])
             return page(.forbidden, "Request refused", CSRFFailure.userMessage, context: context)
         } catch StoreError.unavailable(let reason) {
             context.logger.error("store unavailable", metadata: ["reason": "\(reason)"])
@@ -22,14 +24,18 @@ struct ErrorPagesMiddleware: RouterMiddleware {
             response.headers[.retryAfter] = "5"
             return response
         } catch StoreError.failure(let reason) {
-            context.logger.error("store failure", metadata: ["reason": "\(reason)", "path": "\(request.uri.path)"])
+            context.logger.error("store failure", metadata: ["reason": "\(reason.logSafe)", "path": "\(request.uri.path.logSafe)"])
             return failurePage(context: context)
+        } catch let overloaded as PasswordHasher.Overloaded {
+            var response = page(.serviceUnavailable, "Busy", LoginHandlers.busy, context: context)
+            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
+            return response
         } catch let error as any HTTPResponseError {
             var response = page(error.status, Self.heading(for: error.status), Self.message(for: error), context: context)
             if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
             return response
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error).logSafe)", "path": "\(request.uri.path.logSafe)"])
             return failurePage(context: context)
         }
     }

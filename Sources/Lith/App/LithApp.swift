@@ -21,25 +21,29 @@ public struct LithApp {
         configuration: AppConfiguration, store: any Store, logger: Logger = Logger(label: "lith"),
         clock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> LithApp {
-        let hasher = PasswordHasher(parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes)
+        let hasher = PasswordHasher(
+            parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes,
+            maximumWait: configuration.maximumHashWait)
+        await hasher.warmUp()
         let accounts = Accounts(store: store, hasher: hasher, policy: configuration.passwordPolicy, clock: clock)
         let authentication = try await Authentication.make(
-            store: store, policy: configuration.sessions, cookies: CookieSettings(secure: configuration.secureCookies), clock: clock,
+            store: store, policy: configuration.sessions, cookies: CookieSettings(secure: configuration.servesHTTPS), clock: clock,
             logger: logger)
         let pages = try await Pages.load()
         let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-        addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration)
+        addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration, logger: logger)
         return LithApp(
             configuration: configuration, store: store, accounts: accounts, authentication: authentication, hasher: hasher,
             router: router, logger: logger, clock: clock)
     }
 
     private static func addRoutes(
-        to router: Router<AppRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages, configuration: AppConfiguration
+        to router: Router<AppRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages, configuration: AppConfiguration,
+        logger: Logger
     ) {
         router.addLithMiddleware(
-            authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins),
-            errorPages: ErrorPagesMiddleware(pages: pages))
+            authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins, publicURL: configuration.publicURL),
+            errorPages: ErrorPagesMiddleware(pages: pages, refusals: RateLimitedLog(logger: logger)))
 
         let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
@@ -66,9 +70,10 @@ public struct LithApp {
 
     /// The Hummingbird application serving this app on `host:port`. The store
     /// closes when it shuts down (the hashing pool goes with the hasher).
-    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
             router: router,
+            server: .lith(limits: configuration.connections, allowedHosts: try configuration.resolvedAllowedHosts(), logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [
                 StoreClosingService(store: store),

@@ -50,7 +50,7 @@ public struct CSRFMiddleware<Context: LithRequestContext>: RouterMiddleware {
         }
 
         if !request.method.isSafe {
-            guard originCheck.allows(request) else {
+            guard originCheck.allows(request, https: authentication.cookies.secure) else {
                 throw CSRFFailure(reason: "cross-origin request refused")
             }
             // Scripts send the token in a header and their body is theirs to

@@ -8,17 +8,45 @@ import NIOPosix
 /// The pool has one thread per permitted concurrent hash, so a storm of logins
 /// queues here instead of blocking the event loops that serve page views, and
 /// memory stays bounded at `maximumConcurrentHashes × parameters.memoryBytes`.
+/// The queue itself is bounded in time (``maximumWait``, see ``HashAdmission``):
+/// past it a hash is refused with ``Overloaded``, at no cost.
 public final class PasswordHasher: Sendable {
     /// The cost new hashes get; older hashes are upgraded to it at login.
     public let parameters: ScryptParameters
     public let maximumConcurrentHashes: Int
+    /// The longest a hash may wait for a free thread: what a person waits
+    /// after pressing a button before deciding the site is broken. 20 people
+    /// signing up in one second at OWASP's cost fit in it on 2 cores.
+    public static let defaultMaximumWait: Duration = .seconds(6)
     private let pool: NIOThreadPool
+    private let admission: HashAdmission
 
-    public init(parameters: ScryptParameters = .owasp, maximumConcurrentHashes: Int = System.coreCount) {
+    public init(parameters: ScryptParameters = .owasp, maximumConcurrentHashes: Int = System.coreCount, maximumWait: Duration = defaultMaximumWait) {
         self.parameters = parameters
         self.maximumConcurrentHashes = max(1, maximumConcurrentHashes)
         self.pool = NIOThreadPool(numberOfThreads: self.maximumConcurrentHashes)
+        self.admission = HashAdmission(slots: self.maximumConcurrentHashes, maximumWait: maximumWait)
         self.pool.start()
+    }
+
+    /// Too many hashes are waiting already: this one would wait longer than
+    /// ``maximumWait``. Nothing was computed; try again after `retryAfterSeconds`.
+    public struct Overloaded: Error, Sendable, Equatable {
+        public let retryAfterSeconds: Int
+    }
+
+    /// The client that asked for this hash has hung up (``ClientPresence``):
+    /// it was dropped before it started.
+    public struct ClientGone: Error, Sendable, Equatable {}
+
+    /// The longest a hash may wait for a thread before it is refused.
+    public var maximumWait: Duration { admission.maximumWait }
+
+    /// Runs scrypt on the pool, once admitted.
+    private func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) async throws -> [UInt8] {
+        try await admission.run {
+            try await pool.runIfActive { try Self.derive(password, salt: salt, parameters: parameters, length: length) }
+        }
     }
 
     deinit {
@@ -29,17 +57,13 @@ public final class PasswordHasher: Sendable {
     public func hash(_ password: Password) async throws -> PasswordHash {
         let parameters = self.parameters
         let salt = SecureRandom.bytes(PasswordHash.saltLength)
-        let key = try await pool.runIfActive {
-            try Self.derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
-        }
+        let key = try await derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
         return PasswordHash(parameters: parameters, salt: salt, key: key)
     }
 
     /// Whether `password` produced `hash`, compared in constant time.
     public func verify(_ password: Password, against hash: PasswordHash) async throws -> Bool {
-        let derived = try await pool.runIfActive {
-            try Self.derive(password.bytes, salt: hash.salt, parameters: hash.parameters, length: hash.key.count)
-        }
+        let derived = try await derive(password.bytes, salt: hash.salt, parameters: hash.parameters, length: hash.key.count)
         return ConstantTime.equals(derived, hash.key)
     }
 
@@ -49,9 +73,13 @@ public final class PasswordHasher: Sendable {
     public func verifyDummy(_ password: Password) async throws {
         let parameters = self.parameters
         let salt = SecureRandom.bytes(PasswordHash.saltLength)
-        _ = try await pool.runIfActive {
-            try Self.derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
-        }
+        _ = try await derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+    }
+
+    /// Times one throwaway hash, so that the queue knows how long hashes take
+    /// (and so how many may wait) before the first visitor arrives.
+    public func warmUp() async {
+        _ = try? await verifyDummy(try Password("warm up the hashing queue"))
     }
 
     /// Whether a stored hash was made with other parameters than today's.

@@ -7,15 +7,25 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case empty
         case unsupportedScheme(String)
+        /// The URL, without its password.
+        case invalidURL(String)
+        case invalidSSLMode(String)
+        case passwordGivenTwice
 
         public var description: String {
             switch self {
             case .empty: "the database location is empty"
-            case .unsupportedScheme(let scheme): "unsupported database scheme '\(scheme)://' (use a file path, sqlite:// or postgres://)"
+            case .unsupportedScheme(let scheme): "unsupported database scheme '\(scheme.logSafe)://' (use a file path, sqlite:// or postgres://)"
+            case .invalidURL(let url): "not a PostgreSQL URL like postgres://user@host:5432/database: '\(url.logSafe)'"
+            case .invalidSSLMode(let mode):
+                "sslmode must be one of \(PostgresLocation.SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(mode.logSafe)'"
+            case .passwordGivenTwice: "the database password is given both in the URL and in a file or the environment: give it once"
             }
         }
     }
 
+    /// Parses a `--database` value; a PostgreSQL URL is checked in full here,
+    /// so a mistake in it is reported before anything connects.
     public init(_ value: String) throws(Problem) {
         let value = value.trimmingWhitespace()
         guard !value.isEmpty else { throw .empty }
@@ -27,6 +37,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
                 guard !rest.isEmpty else { throw .empty }
                 self = .sqlite(path: rest)
             case "postgres", "postgresql":
+                _ = try PostgresLocation(url: value)
                 self = .postgres(url: value)
             default:
                 throw .unsupportedScheme(scheme)

@@ -175,10 +175,15 @@ struct CLITests {
     @Test func environmentVariablesFillInForMissingFlags() throws {
         let serve = try Serve.parse(["--port", "9000"])
         let configuration = try serve.resolve(
-            Environment(values: ["LITH_PORT": "1234", "LITH_HOST": "0.0.0.0", "LITH_SECURE_COOKIES": "true", "LITH_SESSION_IDLE": "15m"]))
+            Environment(values: [
+                "LITH_PORT": "1234", "LITH_HOST": "0.0.0.0", "LITH_SECURE_COOKIES": "true", "LITH_SESSION_IDLE": "15m",
+                "LITH_PUBLIC_URL": "https://login.example.com", "LITH_IDLE_TIMEOUT": "75s",
+            ]))
         #expect(configuration.port == 9000)  // the flag wins
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.secureCookies)
         #expect(configuration.sessions.idleTimeout == 900)
+        #expect(configuration.publicURL?.origin == "https://login.example.com")
+        #expect(configuration.connections.idleTimeout == .seconds(75))
     }
 }

@@ -10,6 +10,9 @@ struct LoginHandlers: Sendable {
     /// doesn't tell an attacker which accounts exist.
     static let invalidCredentials = "Invalid email or password."
 
+    /// The hashing queue is full (``PasswordHasher/Overloaded``): nothing was checked.
+    static let busy = "Too many people are signing in right now. Please try again in a few seconds."
+
     func show(_ request: Request, context: AppRequestContext) -> Response {
         let next = (try? FormData(urlEncoded: Array((request.uri.query ?? "").utf8)))?["next"]
         return page(context: context, next: SafeRedirect.path(next) ?? "")
@@ -25,6 +28,12 @@ struct LoginHandlers: Sendable {
             user = try await accounts.authenticate(email: email, password: form["password"] ?? "")
         } catch let errors as FieldErrors {
             return page(status: .unprocessableContent, context: context, email: email, next: next ?? "", rememberMe: rememberMe, errors: errors)
+        } catch let overloaded as PasswordHasher.Overloaded {
+            var response = page(
+                status: .serviceUnavailable, context: context, email: email, next: next ?? "", rememberMe: rememberMe,
+                formError: Self.busy)
+            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
+            return response
         }
         guard let user else {
             return page(

@@ -19,8 +19,13 @@ public final class PostgresStore: Store {
     public let displayName: String
 
     /// Connects to `url` and checks the server answers within `timeout` seconds.
-    public static func open(url: String, poolSize: Int = 10, timeout: Double = 5, logger: Logger = Logger(label: "lith.postgres")) async throws -> PostgresStore {
-        let location = try PostgresLocation(url: url)
+    /// `password`, if given, is used instead of one in the URL (read from a
+    /// file or the environment, so no process list shows it).
+    public static func open(
+        url: String, password: String? = nil, poolSize: Int = 10, timeout: Double = 5, logger: Logger = Logger(label: "lith.postgres")
+    ) async throws -> PostgresStore {
+        let location = try PostgresLocation(url: url, password: password)
+        if let warning = location.tlsWarning { logger.warning("\(warning)") }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: location.tls)

@@ -18,8 +18,20 @@ public final class SQLiteStore: Store {
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
-    /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite")) async throws -> SQLiteStore {
+    /// Opens the database file at `path`, creating it (owner-only, 0600) if
+    /// it is missing, unless `mustExist`.
+    public static func open(
+        path: String, mustExist: Bool = false, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite")
+    ) async throws -> SQLiteStore {
+        do {
+            if let mode = try DatabaseFile.prepare(path, mustExist: mustExist) {
+                logger.warning(
+                    "the database file can be read by other users: it holds password hashes and the CSRF key; run chmod 600 on it",
+                    metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"])
+            }
+        } catch {
+            throw StoreError.unavailable(error.description)
+        }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
