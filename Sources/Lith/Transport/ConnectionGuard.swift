@@ -44,7 +44,8 @@ final class ConnectionGuard {
     var responseStarted = false
     /// Lith answered in the server's place: what the server still writes is dropped.
     private(set) var refused = false
-    /// Shutting down: close once the requests in flight are answered.
+    /// Shutting down, or the client asked to: close once the requests in
+    /// flight are answered.
     var closeWhenAnswered = false
     /// The byte guard's place at the head of the pipeline: refusals are
     /// written from there, and the clock runs on its event loop.

@@ -79,6 +79,9 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             connection.requestsInFlight += 1
+            // HTTP/1.0 without keep-alive, or `Connection: close`: the client
+            // expects the connection to end with the answer.
+            if !head.isKeepAlive { connection.closeWhenAnswered = true }
             connection.enter(.readingBody)
         case .body:
             break
@@ -96,7 +99,7 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch unwrapOutboundIn(data) {
         case .head(var head) where connection.closeWhenAnswered && connection.requestsInFlight == 1:
-            // Shutting down: tell the client not to reuse the connection.
+            // Shutting down, or the client asked: the connection ends here.
             connection.responseStarted = true
             head.headers.replaceOrAdd(name: "Connection", value: "close")
             context.write(wrapOutboundOut(.head(head)), promise: promise)
