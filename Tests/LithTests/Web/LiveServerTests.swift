@@ -33,7 +33,7 @@ struct LiveServerTests {
             let nonce = try #require(await browser.cookie("lith_csrf"))
             let request = "POST /login HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nCookie: lith_csrf=\(nonce)\r\n"
                 + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\nConnection: close\r\n\r\ncsrf_token=\(token)&em"
-            let response = try RawSocket.exchange(port: port, sending: request)
+            let response = try await RawSocket.exchange(port: port, sending: request)
             #expect(!response.hasPrefix("HTTP/1.1 500"))
             #expect(response.isEmpty || response.hasPrefix("HTTP/1.1 400"))
         }
