@@ -54,4 +54,19 @@ struct LogHandlerTests {
         #expect(line.contains("reason=missing or invalid CSRF token"))
         #expect(line.contains("refused request"))
     }
+
+    @Test(arguments: ["\r\nFAKE-LOG-LINE", "\u{2028}FAKE-LOG-LINE", "\u{0B}\u{85}FAKE-LOG-LINE"])
+    func aLineBreakFromARequestNeverSplitsALogLine(injected: String) {
+        // Given a header value carrying a line break, logged unescaped by some library
+        let lines = Lines()
+        var logger = logger(lines, level: .info)
+        logger[metadataKey: "content_type"] = .string("text/plain" + injected)
+        // When a line is written with it in the metadata and in the message
+        logger.info("refused a \("text/plain" + injected) body", metadata: ["path": .stringConvertible("/login" + injected)])
+        // Then it is one line, and nothing in it can pass for a line of its own
+        let written = lines.written
+        #expect(written.split(whereSeparator: \.isNewline).count == 1, "\(written.debugDescription)")
+        #expect(!written.unicodeScalars.contains { $0.value == 0x2028 || $0.value == 0x85 || $0.value == 0x0B })
+        #expect(written.contains("FAKE-LOG-LINE"))
+    }
 }
