@@ -55,11 +55,12 @@ struct ShutdownTests {
 
     @Test func withNothingInProgressShutdownIsImmediateEvenWithIdleConnections() async throws {
         let idle = LockedConnection()
-        let took = try await Self.serve(grace: .seconds(5)) { port in
+        let took = try await Self.serve(grace: .seconds(20)) { port in
             idle.keep(try RawConnection(port: port))
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(took < .seconds(1))
+        // (far below the grace period; not zero on a busy machine)
+        #expect(took < .seconds(4))
     }
 
     /// Keeps a connection open past the closure that made it.
