@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LithCeiling",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["Lith", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "LithTests",

@@ -1066,7 +1066,7 @@ def main():
     report = Report()
 
     def on_signal(signum, frame):
-        print(f"transport test: interrupted by signal {signum}; stopping what it started", flush=True)
+        print(f"transport test: interrupted by signal {signum}; stopping what it started; logs kept in {directory}", flush=True)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_signal)

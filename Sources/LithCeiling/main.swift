@@ -1,10 +1,14 @@
 // The benchmarks' ceiling: a bare Hummingbird route that answers every GET with
 // the bytes of a file read once at start-up (the bench script saves a real
-// dashboard page there). Whatever Lith costs is measured against this.
+// dashboard page there). Whatever Lith costs is measured against this. It
+// listens with the same connection guard as `lith serve` (timeouts, limits,
+// Host check), so the ratio compares Lith's request path alone.
 //
 //   lith-ceiling --port 8090 --body dashboard.html
 import Foundation
 import Hummingbird
+import Lith
+import Logging
 
 var port = 8090
 var bodyPath: String?
@@ -29,9 +33,12 @@ let router = Router()
 router.get("/dashboard") { _, _ in
     Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
 }
+let logger = Logger(label: "lith-ceiling")
 let app = Application(
     router: router,
+    server: .lith(limits: ConnectionLimits(), allowedHosts: try AllowedHosts(["127.0.0.1", "localhost"]), logger: logger),
     configuration: .init(address: .hostname("127.0.0.1", port: listenPort)),
-    onServerRunning: { channel in print("ceiling serving http://127.0.0.1:\(channel.localAddress?.port ?? listenPort)/dashboard") }
+    onServerRunning: { channel in print("ceiling serving http://127.0.0.1:\(channel.localAddress?.port ?? listenPort)/dashboard") },
+    logger: logger
 )
 try await app.runService()
