@@ -143,9 +143,11 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case ChannelEvent.inputClosed:
             // The client has stopped sending: whatever it asked for last, it
-            // won't read (see ``ClientPresence``).
+            // won't read (see ``ClientPresence``), and with nothing in flight
+            // there is nothing left to say to it.
             connection.presence.markGone()
             context.fireUserInboundEventTriggered(event)
+            if connection.requestsInFlight == 0 { context.close(promise: nil) }
         default:
             context.fireUserInboundEventTriggered(event)
         }
