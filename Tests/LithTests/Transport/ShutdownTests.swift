@@ -48,9 +48,11 @@ struct ShutdownTests {
             stalled.keep(connection)
             try await Task.sleep(for: .milliseconds(100))
         }
-        // then shutdown ends within the grace period and a second
-        #expect(took < .seconds(2))
+        // then shutdown waits the grace period, not the 30 s the body may take
+        // (the black-box suite holds a real process to grace + 1 s; a test
+        // process busy with other suites needs some slack)
         #expect(took >= .milliseconds(900))
+        #expect(took < .seconds(5))
     }
 
     @Test func withNothingInProgressShutdownIsImmediateEvenWithIdleConnections() async throws {
