@@ -39,7 +39,7 @@ struct LazyMetadataLogHandler: LogHandler {
         var stream = stream
         stream.metadata = Self.escaped(metadata)
         var event = event
-        event.message = "\(event.message.description.logSafe(limit: Self.messageLimit))"
+        event.message = "\(event.message.description.logSafe(limit: Self.messageLimit, escapingBackslashes: false))"
         event.metadata = event.metadata.map(Self.escaped)
         stream.log(event: event)
     }
@@ -53,8 +53,8 @@ struct LazyMetadataLogHandler: LogHandler {
 
     private static func escaped(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
         switch value {
-        case .string(let text): .string(text.logSafe(limit: valueLimit))
-        case .stringConvertible(let convertible): .string(convertible.description.logSafe(limit: valueLimit))
+        case .string(let text): .string(text.logSafe(limit: valueLimit, escapingBackslashes: false))
+        case .stringConvertible(let convertible): .string(convertible.description.logSafe(limit: valueLimit, escapingBackslashes: false))
         case .array(let values): .array(values.map(escaped))
         case .dictionary(let values): .dictionary(values.mapValues(escaped))
         }

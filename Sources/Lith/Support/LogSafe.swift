@@ -8,7 +8,12 @@ extension StringProtocol {
     /// line: a CR/LF or U+2028 in a header would otherwise start a forged
     /// line in the log (log injection), and an 8 KB header would make each
     /// refusal an 8 KB line (log flooding).
-    public func logSafe(limit: Int = 200) -> String {
+    ///
+    /// `escapingBackslashes: false` leaves backslashes alone, for a second
+    /// pass over text that may already be escaped (a log handler's): a
+    /// backslash can't break a line, and escaping it twice garbles the first
+    /// pass's escapes.
+    public func logSafe(limit: Int = 200, escapingBackslashes: Bool = true) -> String {
         var output = ""
         var count = 0
         var scalars = unicodeScalars.makeIterator()
@@ -20,7 +25,7 @@ extension StringProtocol {
                 break
             }
             count += 1
-            if Self.needsEscape(scalar) {
+            if Self.needsEscape(scalar), escapingBackslashes || scalar != "\\" {
                 output += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 output.unicodeScalars.append(scalar)

@@ -36,6 +36,8 @@ final class ConnectionGuard {
     private var deadline: NIODeadline
     /// Requests passed on whose response hasn't ended yet.
     var requestsInFlight = 0
+    /// Responses completed on this connection.
+    private(set) var requestsServed = 0
     /// Wire bytes of the request being read, framing included.
     var bytesThisRequest = 0
     /// Bytes of a next (pipelined) request arrived while answering.
@@ -116,6 +118,7 @@ final class ConnectionGuard {
     /// A response has been written in full.
     func responseEnded() {
         requestsInFlight -= 1
+        requestsServed += 1
         guard requestsInFlight == 0, phase == .answering else { return }
         if nextRequestStarted {
             nextRequestStarted = false
@@ -126,6 +129,17 @@ final class ConnectionGuard {
     }
 
     // MARK: the clock
+
+    /// At shutdown, how long a new connection that has sent nothing yet may
+    /// take to start its request: long enough for one already on its way,
+    /// short enough that silent connections don't hold the shutdown.
+    static let lastCallForFirstRequest: Duration = .seconds(1)
+
+    /// Brings the current deadline forward to `duration` from now, if that is sooner.
+    func shorten(to duration: Duration) {
+        let due = NIODeadline.now() + TimeAmount(duration)
+        if due < deadline { arm(due) }
+    }
 
     /// Makes sure a timer fires by `deadline` (one timer per connection, moved
     /// only earlier: a later deadline is picked up when the earlier one fires).

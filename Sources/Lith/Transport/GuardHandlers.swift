@@ -136,10 +136,17 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch event {
         case is ChannelShouldQuiesceEvent:
             connection.registry.beginShutdown(on: context.eventLoop)
-            if connection.requestsInFlight == 0 {
+            if connection.requestsInFlight == 0, connection.phase == .awaitingRequest, connection.requestsServed > 0 {
+                // Between requests on a kept-alive connection: nothing to lose.
                 context.close(promise: nil)
             } else {
+                // A request in progress, or a new connection whose first
+                // request may already be on its way (closing it now would
+                // reset it unanswered): answer it, then close. A new
+                // connection gets a moment to start its request; the grace
+                // period bounds everything else.
                 connection.closeWhenAnswered = true
+                if connection.phase == .awaitingRequest { connection.shorten(to: ConnectionGuard.lastCallForFirstRequest) }
             }
         case ChannelEvent.inputClosed:
             // The client has stopped sending: whatever it asked for last, it
