@@ -5,9 +5,15 @@ let package = Package(
     name: "lith",
     platforms: [.macOS(.v14)],
     products: [
+        // Session authentication for Hummingbird apps: `import Lith`.
         .library(name: "Lith", targets: ["Lith"]),
+        // The ready-to-run web app built on it (pages, templates, stylesheet).
+        .library(name: "LithApp", targets: ["LithApp"]),
+        // A browser-like client for testing apps built on Lith.
         .library(name: "LithTesting", targets: ["LithTesting"]),
+        // The app and its admin commands.
         .executable(name: "lith", targets: ["LithCLI"]),
+        // The benchmarks' bare Hummingbird route.
         .executable(name: "lith-ceiling", targets: ["LithCeiling"]),
     ],
     dependencies: [
@@ -20,7 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        // Exact: Lith's SQLite reader calls the SQLite that sqlite-nio bundles
+        // (its C module and symbol prefix), internals a new version may change.
+        // Package.resolved can't pin it here: the mirror's commit ids differ
+        // per machine, so it stays out of git.
+        .package(url: "https://github.com/vapor/sqlite-nio", exact: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -35,7 +45,6 @@ let package = Package(
                 "CLithSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -50,8 +59,21 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "LithApp",
+            dependencies: [
+                "Lith",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("App/Templates"), .copy("App/Assets")]
+            resources: [.copy("Templates"), .copy("Assets")]
         ),
         .target(
             name: "LithTesting",
@@ -67,6 +89,7 @@ let package = Package(
             name: "LithCLI",
             dependencies: [
                 "Lith",
+                "LithApp",
                 "CLithMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -79,24 +102,72 @@ let package = Package(
             name: "LithCeiling",
             dependencies: ["Lith", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(
-            name: "LithTests",
+        // What the test suites share: a test app, temporary stores of both
+        // kinds, raw sockets, fixtures.
+        .target(
+            name: "LithTestSupport",
             dependencies: [
                 "Lith",
-                "LithCLI",
+                "LithApp",
                 "LithTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            exclude: ["Support/Fixtures"]
+            path: "Tests/Support",
+            resources: [.copy("Fixtures")]
+        ),
+        // The library's tests, in folders mirroring Sources/Lith.
+        .testTarget(
+            name: "LithTests",
+            dependencies: [
+                "Lith",
+                "LithApp",
+                "LithTesting",
+                "LithTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The web app's tests, mirroring Sources/LithApp.
+        .testTarget(
+            name: "LithAppTests",
+            dependencies: [
+                "Lith",
+                "LithApp",
+                "LithTesting",
+                "LithTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // The command line's tests, mirroring Sources/lith.
+        .testTarget(
+            name: "LithCLITests",
+            dependencies: [
+                "Lith",
+                "LithApp",
+                "LithCLI",
+                "LithTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -1,21 +1,47 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Lith
+@_spi(Testing) import Lith
 import NIOCore
 
 /// A browser for tests of apps built on Lith: it keeps cookies, reads the CSRF
-/// token from the form it submits, and offers the account flows as one call
-/// each — the counterpart of Django's `client.login()`. Works over any of
-/// Hummingbird's test clients (`.router`, `.live`).
+/// token from the form it submits, sends `Origin` and `Sec-Fetch-Site` as a
+/// browser does, and offers the account flows as one call each — the
+/// counterpart of Django's `client.login()`. Works over any of Hummingbird's
+/// test clients (`.router`, `.live`), for Lith's app or any app built on Lith
+/// (``Forms`` says where its forms are).
 public actor TestBrowser {
     private let client: any TestClientProtocol
     private var jar = CookieJar()
-    /// Headers sent with every request, e.g. a `User-Agent` or `Origin`.
+    /// Headers sent with every request, e.g. a `User-Agent`.
     private let defaultHeaders: HTTPFields
+    /// Where the account forms are and what their fields are called.
+    public let forms: Forms
+    /// The site's origin, sent as `Origin` with every POST (Hummingbird's
+    /// test clients address the app as `localhost`).
+    public let origin: String
 
-    public init(_ client: any TestClientProtocol, defaultHeaders: HTTPFields = [:]) {
+    /// The paths and field names of an app's account forms; the defaults
+    /// are Lith's own app's.
+    public struct Forms: Sendable {
+        public var signupPath = "/signup"
+        public var loginPath = "/login"
+        public var logoutPath = "/logout"
+        /// The page whose navbar carries the logout button.
+        public var logoutPage = "/dashboard"
+        public var emailField = "email"
+        public var passwordField = "password"
+        public var confirmationField = "password_confirmation"
+        public var rememberMeField = "remember_me"
+        public var csrfField = Authentication.csrfFieldName
+
+        public init() {}
+    }
+
+    public init(_ client: any TestClientProtocol, forms: Forms = Forms(), origin: String = "http://localhost", defaultHeaders: HTTPFields = [:]) {
         self.client = client
+        self.forms = forms
+        self.origin = origin
         self.defaultHeaders = defaultHeaders
     }
 
@@ -27,6 +53,12 @@ public actor TestBrowser {
         try await request(path, method: .get, headers: headers, body: nil)
     }
 
+    /// Any request, cookies sent and stored; a body is sent as given.
+    @discardableResult
+    public func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: String? = nil) async throws -> TestPage {
+        try await request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
     /// `POST path` with `fields` form-encoded, exactly as given: no CSRF token
     /// is added (use ``submit(_:from:action:)`` for that).
     @discardableResult
@@ -34,13 +66,19 @@ public actor TestBrowser {
         try await post(path, body: Self.encode(fields.map { ($0.key, $0.value) }), headers: headers)
     }
 
-    /// `POST path` with a raw urlencoded body.
+    /// `POST path` with a raw urlencoded body, sent as a browser sends a
+    /// form: with `Origin` and `Sec-Fetch-Site: same-origin`, unless
+    /// `headers` says otherwise.
     @discardableResult
     public func post(_ path: String, body: String, headers: HTTPFields = [:]) async throws -> TestPage {
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if headers[.origin] == nil { headers[.origin] = origin }
+        if headers[Self.secFetchSite] == nil { headers[Self.secFetchSite] = "same-origin" }
         return try await request(path, method: .post, headers: headers, body: ByteBuffer(string: body))
     }
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     /// Opens `page`, fills the form posting to `action` — its hidden fields
     /// (CSRF token, `next`) as the page rendered them, then `fields` — and
@@ -48,10 +86,10 @@ public actor TestBrowser {
     @discardableResult
     public func submit(_ fields: KeyValuePairs<String, String>, from page: String, action: String) async throws -> TestPage {
         let form = try await get(page)
-        guard let token = form.csrfToken(forFormWithAction: action) else {
+        guard let token = form.inputValue(forms.csrfField, inFormWithAction: action) else {
             throw TestBrowserError.formNotFound(page: page, action: action, status: form.status.code)
         }
-        var values: [(String, String)] = [("csrf_token", token)]
+        var values: [(String, String)] = [(forms.csrfField, token)]
         if let next = form.inputValue("next", inFormWithAction: action), !fields.contains(where: { $0.key == "next" }) {
             values.append(("next", next))
         }
@@ -72,23 +110,32 @@ public actor TestBrowser {
     @discardableResult
     public func signUp(email: String, password: String, confirmation: String? = nil) async throws -> TestPage {
         try await submit(
-            ["email": email, "password": password, "password_confirmation": confirmation ?? password], from: "/signup", action: "/signup")
+            fields([(forms.emailField, email), (forms.passwordField, password), (forms.confirmationField, confirmation ?? password)]),
+            from: forms.signupPath, action: forms.signupPath)
     }
 
-    /// Logs in through the login form (opened at `/login`, or
-    /// `/login?next=…` when `next` is given).
+    /// Logs in through the login form (opened at the login path, or with
+    /// `?next=…` when `next` is given).
     @discardableResult
     public func logIn(email: String, password: String, rememberMe: Bool = false, next: String? = nil) async throws -> TestPage {
-        let page = next.map { "/login?next=" + Self.percentEncode($0) } ?? "/login"
-        var fields: KeyValuePairs<String, String> = ["email": email, "password": password]
-        if rememberMe { fields = ["email": email, "password": password, "remember_me": "1"] }
-        return try await submit(fields, from: page, action: "/login")
+        let page = next.map { forms.loginPath + "?next=" + Self.percentEncode($0) } ?? forms.loginPath
+        var values = [(forms.emailField, email), (forms.passwordField, password)]
+        if rememberMe { values.append((forms.rememberMeField, "1")) }
+        return try await submit(fields(values), from: page, action: forms.loginPath)
     }
 
-    /// Logs out with the navbar's Logout button on `page`.
+    /// Logs out with the navbar's Logout button on `page` (the forms' logout page by default).
     @discardableResult
-    public func logOut(from page: String = "/dashboard") async throws -> TestPage {
-        try await submit([:], from: page, action: "/logout")
+    public func logOut(from page: String? = nil) async throws -> TestPage {
+        try await submit([:], from: page ?? forms.logoutPage, action: forms.logoutPath)
+    }
+
+    private func fields(_ values: [(String, String)]) -> KeyValuePairs<String, String> {
+        // KeyValuePairs has no initializer from an array: build it by arity.
+        switch values.count {
+        case 2: [values[0].0: values[0].1, values[1].0: values[1].1]
+        default: [values[0].0: values[0].1, values[1].0: values[1].1, values[2].0: values[2].1]
+        }
     }
 
     /// Signs in as `user` without the form: a session made directly through

@@ -57,9 +57,11 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Runs `body` on the opened, migrated store and closes it afterwards,
-    /// whether `body` succeeded or not.
-    func withStore<T>(_ environment: Environment, _ body: (any Store) async throws -> T) async throws -> T {
-        let (store, _) = try await openStore(environment)
+    /// whether `body` succeeded or not. `mustExist`: a command that only
+    /// reads or removes refuses a SQLite file that isn't there, instead of
+    /// creating an empty one behind a mistyped path.
+    func withStore<T>(_ environment: Environment, mustExist: Bool = false, _ body: (any Store) async throws -> T) async throws -> T {
+        let (store, _) = try await openStore(environment, mustExist: mustExist)
         do {
             let result = try await body(store)
             try await store.close()
@@ -71,11 +73,12 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens and migrates the store, with a logger at the chosen level.
-    func openStore(_ environment: Environment) async throws -> (any Store, Logger) {
+    func openStore(_ environment: Environment, mustExist: Bool = false) async throws -> (any Store, Logger) {
         let location = try location(environment)
         var logger = Logger(label: "lith")
         logger.logLevel = try level(environment)
-        let store = try await StoreFactory.open(location, password: try password(environment), poolSize: try poolSize(environment), logger: logger)
+        let store = try await location.open(
+            password: try password(environment), poolSize: try poolSize(environment), mustExist: mustExist, logger: logger)
         do {
             try await store.migrate()
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lith
+import LithApp
 
 /// `lith`: serve the app and administer its accounts.
 public struct LithCommand: AsyncParsableCommand {
@@ -34,6 +35,12 @@ public struct LithCommand: AsyncParsableCommand {
         } catch let error as Pages.ResourcesMissing {
             console.writeError("lith: \(error.description)\n")
             return 70
+        } catch let error as ListenError {
+            console.writeError("lith: \(error.description)\n")
+            return 69
+        } catch let error as DatabaseFile.Problem {
+            console.writeError("lith: --database: \(error.description)\n")
+            return 66
         } catch let error as DatabaseLocation.Problem {
             console.writeError("lith: --database: \(error.description)\n")
             return 64

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lith
+import LithApp
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or update the database schema, then exit.")

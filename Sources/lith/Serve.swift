@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Lith
+import LithApp
 import Logging
 import NIOCore
 
@@ -39,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     func resolve(_ environment: Environment) throws -> AppConfiguration {
         var configuration = AppConfiguration()
         configuration.host = host ?? environment["LITH_HOST"] ?? configuration.host
+        guard AppConfiguration.isWildcard(configuration.host) || HostHeader(configuration.host) != nil, !configuration.host.contains(":") || configuration.host.hasPrefix("[") || configuration.host.contains("::") else {
+            throw CLIError("--host must be an IP address or a host name, like 127.0.0.1 or 0.0.0.0, got '\(configuration.host.logSafe)'")
+        }
         let port = try port ?? environment.int("LITH_PORT") ?? configuration.port
         guard (0...65535).contains(port) else { throw CLIError("--port must be between 0 and 65535, got \(port)") }
         configuration.port = port
@@ -47,13 +51,13 @@ struct Serve: AsyncParsableCommand {
         configuration.databasePoolSize = try database.poolSize(environment)
         configuration.secureCookies = try secureCookies || (environment.bool("LITH_SECURE_COOKIES") ?? false)
         if let text = publicURL ?? environment["LITH_PUBLIC_URL"] {
-            do { configuration.publicURL = try PublicURL(text) } catch { throw CLIError("--public-url: \(error.description)") }
+            do { configuration.publicURL = try PublicURL(text) } catch { throw CLIError("--public-url: \(String(describing: error))") }
         }
         if let text = allowedHosts ?? environment["LITH_ALLOWED_HOSTS"] {
             do {
                 configuration.allowedHosts = try AllowedHosts(text.split(separator: ",").map(String.init))
             } catch {
-                throw CLIError("--allowed-hosts: \(error.description)")
+                throw CLIError("--allowed-hosts: \(String(describing: error))")
             }
         }
         configuration.scrypt = try hashing.scrypt(environment)
@@ -64,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         func duration(_ flag: String?, _ name: String, _ variable: String) throws -> TimeInterval? {
             try (flag ?? environment[variable]).map { try DurationText.parse($0, name: name) }
         }
-        if let wait = try duration(hashWait, "--hash-wait", "LITH_HASH_WAIT") { configuration.maximumHashWait = .seconds(wait) }
+        if let wait = try duration(hashWait, "--hash-wait", "LITH_HASH_WAIT") { configuration.maximumHashWait = Duration.seconds(wait) }
         var sessions = configuration.sessions
         sessions.absoluteLifetime = try duration(sessionLifetime, "--session-lifetime", "LITH_SESSION_LIFETIME") ?? sessions.absoluteLifetime
         sessions.idleTimeout = try duration(sessionIdle, "--session-idle", "LITH_SESSION_IDLE") ?? sessions.idleTimeout
@@ -81,7 +85,7 @@ struct Serve: AsyncParsableCommand {
         do {
             _ = try configuration.resolvedAllowedHosts()
         } catch {
-            throw CLIError(error.description)
+            throw CLIError(String(describing: error))
         }
         return configuration
     }
@@ -90,9 +94,10 @@ struct Serve: AsyncParsableCommand {
         let environment = Environment.process
         var resolved = try resolve(environment)
         let password = try database.password(environment)
+        let level = resolved.logLevel
         LoggingSystem.bootstrap { label in
             var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
-            handler.logLevel = resolved.logLevel
+            handler.logLevel = level
             return handler
         }
         var logger = Logger(label: "lith")
@@ -102,15 +107,7 @@ struct Serve: AsyncParsableCommand {
             logger: logger)
         let configuration = resolved
         warnAboutExposure(configuration, logger: logger)
-        let store = try await StoreFactory.open(configuration.database, password: password, poolSize: configuration.databasePoolSize, logger: logger)
-        let app: LithApp
-        do {
-            try await store.migrate()
-            app = try await LithApp.build(configuration: configuration, store: store, logger: logger)
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        let app = try await LithApp.build(configuration: configuration, databasePassword: password, logger: logger)
         let console = ConsoleContext.current
         let database = configuration.database
         // The application's services close the store at shutdown; closing again
@@ -120,13 +117,10 @@ struct Serve: AsyncParsableCommand {
                 let port = channel.localAddress?.port ?? configuration.port
                 console.write("Lith is serving http://\(configuration.host):\(port) (database: \(database))\n")
             }.runService()
-            try? await store.close()
-        } catch let error as IOError {
-            try? await store.close()
-            throw CLIError("can't listen on \(configuration.host):\(configuration.port): \(error.description)")
+            try? await app.store.close()
         } catch {
-            try? await store.close()
-            throw error
+            try? await app.store.close()
+            throw ListenError(host: configuration.host, port: configuration.port, error) ?? error
         }
     }
 

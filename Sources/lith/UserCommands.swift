@@ -26,10 +26,15 @@ struct CreateUser: AsyncParsableCommand {
 
     func run() async throws {
         let console = ConsoleContext.current
-        let password = try readPassword(console)
         let environment = Environment.process
+        // Everything that can be checked before asking for the password is:
+        // no one types a password twice to hear the email was wrong.
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
         let hasher = PasswordHasher(parameters: try hashing.scrypt(environment), maximumConcurrentHashes: 1)
         let user = try await database.withStore(environment) { store in
+            guard try await store.user(email: address) == nil else { throw CLIError("an account with email \(address) already exists") }
+            let password = try readPassword(console)
             do {
                 return try await Accounts(store: store, hasher: hasher).register(email: email, password: password, confirmation: password)
             } catch let errors as FieldErrors {
@@ -61,7 +66,7 @@ struct ListUsers: AsyncParsableCommand {
 
     func run() async throws {
         let console = ConsoleContext.current
-        let users = try await database.withStore(Environment.process) { try await $0.users() }
+        let users = try await database.withStore(Environment.process, mustExist: true) { try await $0.users() }
         guard !users.isEmpty else {
             console.write("No accounts yet.\n")
             return
@@ -82,7 +87,7 @@ struct DeleteUser: AsyncParsableCommand {
     func run() async throws {
         let address: EmailAddress
         do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
-        let existed = try await database.withStore(Environment.process) { try await $0.deleteUser(email: address) }
+        let existed = try await database.withStore(Environment.process, mustExist: true) { try await $0.deleteUser(email: address) }
         guard existed else { throw CLIError("no account with email \(address)") }
         ConsoleContext.current.write("Deleted \(address) and ended its sessions.\n")
     }

@@ -24,11 +24,12 @@ import Crypto
     }
 
     @_spi(Benchmarks) public func token(forSession token: SessionToken) -> String {
-        sign("session:", token.cookieValue)
+        token.withUnsafeBytes { sign("session:", $0) }
     }
 
     @_spi(Benchmarks) public func token(forGuestNonce nonce: String) -> String {
-        sign("guest:", nonce)
+        var nonce = nonce
+        return nonce.withUTF8 { sign("guest:", UnsafeRawBufferPointer($0)) }
     }
 
     /// Constant-time, so response timing doesn't leak how much of a guess was right.
@@ -37,14 +38,17 @@ import Crypto
     }
 
     /// The MAC of `kind` followed by `value`, fed in place rather than
-    /// joined into a new string first.
-    private func sign(_ kind: StaticString, _ value: String) -> String {
+    /// joined into a new buffer first. A session's token is signed as the
+    /// bytes it is, not re-encoded from the cookie it was decoded from.
+    private func sign(_ kind: StaticString, _ value: UnsafeRawBufferPointer) -> String {
         var mac = keyed
         kind.withUTF8Buffer { mac.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        var value = value
-        value.withUTF8 { mac.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        mac.update(bufferPointer: value)
         return mac.finalize().withUnsafeBytes { Base64URL.encode($0) }
     }
+
+    /// The form field every Lith form carries the token in.
+    public static let fieldName = Authentication.csrfFieldName
 
     /// A fresh guest nonce: 256 bits, base64url.
     @_spi(Benchmarks) public static func newGuestNonce() -> String {

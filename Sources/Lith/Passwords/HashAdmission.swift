@@ -60,6 +60,12 @@ final class HashAdmission: Sendable {
         }
     }
 
+    /// Sets how long hashes are taken to last, as if timed (for tests, which
+    /// can't rely on a busy machine's timing).
+    func assumeHashesTake(_ seconds: Double) {
+        state.withLockedValue { $0.averageSeconds = seconds }
+    }
+
     /// Jobs waiting for a slot now (for tests and the log).
     var waitingCount: Int { state.withLockedValue { $0.waiting.count } }
 

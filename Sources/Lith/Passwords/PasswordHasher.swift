@@ -10,7 +10,7 @@ import NIOPosix
 /// memory stays bounded at `maximumConcurrentHashes × parameters.memoryBytes`.
 /// The queue itself is bounded in time (``maximumWait``, see ``HashAdmission``):
 /// past it a hash is refused with ``Overloaded``, at no cost.
-public final class PasswordHasher: Sendable {
+public final class PasswordHasher: PasswordHashing {
     /// The cost new hashes get; older hashes are upgraded to it at login.
     public let parameters: ScryptParameters
     public let maximumConcurrentHashes: Int
@@ -85,6 +85,15 @@ public final class PasswordHasher: Sendable {
     /// Whether a stored hash was made with other parameters than today's.
     public func needsUpgrade(_ hash: PasswordHash) -> Bool {
         hash.parameters != parameters
+    }
+
+    /// Stored hashes may ask for at most twice the work and memory of
+    /// today's parameters or OWASP's, whichever is more: room for hashes
+    /// made before the parameters were lowered, none for a tampered row.
+    public func isUsable(_ hash: PasswordHash) -> Bool {
+        let work = max(parameters.work, ScryptParameters.owasp.work)
+        let memory = max(parameters.memoryBytes, ScryptParameters.owasp.memoryBytes)
+        return hash.parameters.work <= 2 * work && hash.parameters.memoryBytes <= 2 * memory
     }
 
     private static func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) throws -> [UInt8] {

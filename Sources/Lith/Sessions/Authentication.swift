@@ -3,70 +3,107 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The one web type that touches session cookies: it resumes sessions, logs
-/// users in and out, and knows where to send people. Handlers call ``logIn``
-/// and ``logOut``; they never set a session cookie themselves.
+/// The session lifecycle, in one place: the one web type that touches
+/// session cookies, and the only way in or out of a session.
+///
+/// Per request, in this order (``LithMiddleware`` runs the steps around the handler):
+///
+/// 1. **resume** — who is this? The session cookie's token, hashed, is one
+///    indexed read; an expired or unknown session makes a guest.
+/// 2. **guard** — the route's rule, declared with ``Routes``: ``requireUser``
+///    sends guests to log in, ``redirectIfSignedIn`` sends users home.
+/// 3. **CSRF** — is this state-changing request really this browser's?
+///    (``CSRFGate``; a refused request changes nothing.)
+/// 4. **flash** — the message the last response left for this one.
+/// 5. **handler** — may call ``logIn(_:rememberMe:redirectTo:request:context:)``,
+///    ``logOut(request:context:)`` or ``flash(_:on:context:)``; each records
+///    what it decided.
+/// 6. **finish** — clears a cookie that named no live session, keeps a CSRF
+///    nonce minted for a form, clears a flash that was shown.
 public struct Authentication: Sendable {
-    public let store: any Store
-    public let policy: SessionPolicy
+    let store: any SessionStore
+    public let sessionPolicy: SessionPolicy
     public let cookies: CookieSettings
     /// Where guests are sent to sign in.
     public let loginPath: String
     /// Where signed-in users land by default.
     public let homePath: String
+    /// Where the logout form posts: a guest posting it (a second tab's stale
+    /// form) is sent to log in instead of refused.
+    public let logoutPath: String
     let csrf: CSRFTokens
+    let flashes: FlashRegistry
+    /// Guest-only routes' paths, as ``Routes`` declares them.
+    let guestOnlyPaths: PathSet
     let clock: @Sendable () -> Date
     let logger: Logger?
+
+    /// The form field every form carries its CSRF token in
+    /// (``AuthState/csrfToken``); scripts may send an `X-CSRF-Token` header instead.
+    public static let csrfFieldName = "csrf_token"
 
     /// The name the CSRF signing key is shared under in the store.
     static let csrfKeyName = "csrf-hmac-sha256-v1"
 
-    /// Reads (or, on first start, creates) the signing key shared by every
-    /// instance on this store.
-    public static func make(
-        store: any Store, policy: SessionPolicy = SessionPolicy(), cookies: CookieSettings = CookieSettings(),
-        loginPath: String = "/login", homePath: String = "/dashboard", clock: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger? = nil
-    ) async throws -> Authentication {
-        let key = try await store.sharedSecret(named: csrfKeyName, candidate: SecureRandom.bytes(32))
-        return Authentication(
-            store: store, policy: policy, cookies: cookies, loginPath: loginPath, homePath: homePath,
-            csrf: CSRFTokens(key: SymmetricKey(data: key)), clock: clock, logger: logger)
+    /// Reads (or, on first start, creates) the CSRF signing key shared by
+    /// every instance on this store.
+    ///
+    /// - Parameter flashes: the app's own flash messages, besides Lith's.
+    public init(
+        store: any SessionStore & SecretStore, sessionPolicy: SessionPolicy = SessionPolicy(), cookies: CookieSettings = CookieSettings(),
+        loginPath: String = "/login", homePath: String = "/dashboard", logoutPath: String = "/logout", flashes: [Flash] = [],
+        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger? = nil
+    ) async throws {
+        let key = try await store.sharedSecret(named: Self.csrfKeyName, candidate: SecureRandom.bytes(32))
+        self.store = store
+        self.sessionPolicy = sessionPolicy
+        self.cookies = cookies
+        self.loginPath = loginPath
+        self.homePath = homePath
+        self.logoutPath = logoutPath
+        self.csrf = CSRFTokens(key: SymmetricKey(data: key))
+        self.flashes = FlashRegistry(flashes)
+        self.guestOnlyPaths = PathSet()
+        self.clock = clock
+        self.logger = logger
     }
 
-    // MARK: resuming
+    // MARK: 1. resume
 
     /// Who the request's session cookie belongs to. One indexed read; a write
     /// only to refresh `last_seen_at` once per ``SessionPolicy/lastSeenResolution``
     /// or to delete a session that has just expired.
     func resume(_ request: Request) async throws -> AuthState {
-        var state = AuthState()
-        guard let value = request.cookieValue(cookies.sessionName), !value.isEmpty else { return state }
+        let flashCookie = request.cookieValue(cookies.flashName)
+        let pendingFlash = flashCookie.flatMap { flashes.flash(named: $0) }
+        guard let value = request.cookieValue(cookies.sessionName), !value.isEmpty else {
+            return guest(request, pendingFlash: pendingFlash, carriedFlash: flashCookie != nil)
+        }
         guard let token = SessionToken(cookieValue: value) else {
+            var state = guest(request, pendingFlash: pendingFlash, carriedFlash: flashCookie != nil)
             state.sessionEnded = true  // garbage: a guest, and the cookie goes
             return state
         }
+        var state = AuthState(
+            record: RequestRecord(csrf: csrf, binding: .session(token), pendingFlash: pendingFlash, carriedFlashCookie: flashCookie != nil))
         state.presentedToken = token
         let digest = token.digest
         guard let (session, user) = try await store.session(digest: digest) else {
-            state.sessionEnded = true
-            return state
+            return ended(state, request, expired: false, pendingFlash: pendingFlash, carriedFlash: flashCookie != nil)
         }
         let now = clock()
-        if policy.hasExpired(session, at: now) {
+        if sessionPolicy.hasExpired(session, at: now) {
             try await store.deleteSession(digest: digest)
-            state.sessionEnded = true
-            state.sessionExpired = true
-            return state
+            return ended(state, request, expired: true, pendingFlash: pendingFlash, carriedFlash: flashCookie != nil)
         }
-        if now.timeIntervalSince(session.lastSeenAt) >= policy.lastSeenResolution {
+        if now.timeIntervalSince(session.lastSeenAt) >= sessionPolicy.lastSeenResolution {
             // Best effort: a write that can't happen now (a lock held by
             // another process) must not cost the visitor their page; the next
             // view tries again.
             do {
                 try await store.touchSession(digest: digest, lastSeenAt: now)
             } catch {
-                logger?.warning("could not refresh last_seen_at: \(error)")
+                logger?.warning("could not refresh last_seen_at", metadata: ["error": "\(error)"])
             }
         }
         state.user = user
@@ -74,16 +111,65 @@ public struct Authentication: Sendable {
         return state
     }
 
-    // MARK: the verbs
+    /// A guest: their CSRF token is bound to the nonce in their own cookie
+    /// (a guest's page view writes nothing to the database).
+    private func guest(_ request: Request, pendingFlash: Flash?, carriedFlash: Bool) -> AuthState {
+        let nonce = request.cookieValue(cookies.csrfName).map(String.init).flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil }
+        return AuthState(record: RequestRecord(csrf: csrf, binding: .guest(nonce: nonce), pendingFlash: pendingFlash, carriedFlashCookie: carriedFlash))
+    }
 
-    /// Signs `user` in on this browser and redirects to `destination`.
+    /// The cookie named a session that is gone: a guest, the token still
+    /// presented (so ``logIn`` can delete it), the cookie to be cleared.
+    private func ended(_ state: AuthState, _ request: Request, expired: Bool, pendingFlash: Flash?, carriedFlash: Bool) -> AuthState {
+        var guest = guest(request, pendingFlash: pendingFlash, carriedFlash: carriedFlash)
+        guest.presentedToken = state.presentedToken
+        guest.sessionEnded = true
+        guest.sessionExpired = expired
+        return guest
+    }
+
+    // MARK: 2. guards
+
+    /// `nil` for a signed-in user; for a guest, the login page with `next`
+    /// set to the page they asked for (Django's `login_required`, Rails'
+    /// `require_authentication`), and "session expired" if theirs just did.
+    public func requireUser(_ request: Request, _ auth: AuthState) -> Response? {
+        guard !auth.isSignedIn else { return nil }
+        var response = loginRedirect(returningTo: request)
+        if auth.sessionExpired { setFlash(.sessionExpired, on: &response, auth) }
+        return response
+    }
+
+    /// `nil` for a guest; a signed-in user is sent home from guest-only
+    /// pages (Phoenix's `redirect_if_user_is_authenticated`).
+    public func redirectIfSignedIn(_ request: Request, _ auth: AuthState) -> Response? {
+        guard auth.isSignedIn else { return nil }
+        return Response.redirect(to: homePath, type: request.method.isSafe ? .found : .normal)
+    }
+
+    /// For a request the CSRF gate refused: the same redirect the route's
+    /// guard would have given if the request changes nothing but that — a
+    /// signed-in user posting a guest-only form from a stale tab goes home,
+    /// a guest posting logout goes to log in — or `nil` for a real refusal.
+    func harmlessRedirect(for request: Request, _ auth: AuthState) -> Response? {
+        let path = request.uri.path
+        if auth.isSignedIn, guestOnlyPaths.contains(path) { return redirectIfSignedIn(request, auth) }
+        if !auth.isSignedIn, path == logoutPath { return Response.redirect(to: loginPath, type: .normal) }
+        return nil
+    }
+
+    // MARK: 5. the verbs
+
+    /// Signs `user` in on this browser and redirects to `destination` (the
+    /// home path, or a same-site path: anything else is refused by the same
+    /// gate as `next`, ``SafeRedirect``).
     ///
     /// Always a brand-new token (ASVS 3.2.1: new session token on
     /// authentication), and any session the browser had is deleted, so a token
     /// planted before login (session fixation) is worthless afterwards. The
     /// CSRF token changes with it: it is derived from the session.
     public func logIn<Context: LithRequestContext>(
-        _ user: User, rememberMe: Bool, redirectTo destination: String, request: Request, context: Context
+        _ user: User, rememberMe: Bool = false, redirectTo destination: String? = nil, request: Request, context: Context
     ) async throws -> Response {
         if let previous = context.auth.presentedToken {
             try await store.deleteSession(digest: previous.digest)
@@ -91,31 +177,15 @@ public struct Authentication: Sendable {
         let token = try await startSession(
             for: user, rememberMe: rememberMe,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, ipAddress: context.clientAddress)
-        var response = Response.redirect(to: destination, type: .normal)
+        var response = Response.redirect(to: SafeRedirect.path(destination) ?? homePath, type: .normal)
         response.addCookie(sessionCookie(token, rememberMe: rememberMe))
         // The guest CSRF token has done its job; the session now binds CSRF.
         response.addCookie(cookies.expired(cookies.csrfName))
+        context.auth.record.note {
+            $0.sessionCookieSet = true
+            $0.csrfCookieSet = true
+        }
         return response
-    }
-
-    /// Stores a new session for `user` and returns its token: the part of
-    /// ``logIn`` that doesn't need a request (tests use it to sign in without
-    /// the form).
-    public func startSession(for user: User, rememberMe: Bool, userAgent: String? = nil, ipAddress: String? = nil) async throws -> SessionToken {
-        let token = SessionToken.generate()
-        let now = clock()
-        try await store.insertSession(
-            SessionRecord(
-                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
-                expiresAt: now.addingTimeInterval(policy.lifetime(rememberMe: rememberMe)),
-                idleTimeout: policy.idle(rememberMe: rememberMe), rememberMe: rememberMe,
-                userAgent: userAgent, ipAddress: ipAddress))
-        return token
-    }
-
-    /// Remembered sessions outlive the browser; others end when it closes.
-    public func sessionCookie(_ token: SessionToken, rememberMe: Bool) -> SetCookie {
-        cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(policy.rememberMeLifetime) : nil)
     }
 
     /// Ends the browser's session on the server — the row is deleted, so the
@@ -127,10 +197,68 @@ public struct Authentication: Sendable {
         }
         var response = Response.redirect(to: loginPath, type: .normal)
         response.addCookie(cookies.expired(cookies.sessionName))
-        if context.auth.isSignedIn {
-            response.addCookie(cookies.flash(.loggedOut))
-        }
+        context.auth.record.note { $0.sessionCookieSet = true }
+        if context.auth.isSignedIn { setFlash(.loggedOut, on: &response, context.auth) }
         return response
+    }
+
+    /// Leaves `flash` for the next page this browser renders. The flash must
+    /// be Lith's or registered when this was made (`flashes:`): only its name
+    /// travels, and an unknown name would be dropped on the way back.
+    public func flash<Context: LithRequestContext>(_ flash: Flash, on response: inout Response, context: Context) {
+        setFlash(flash, on: &response, context.auth)
+    }
+
+    private func setFlash(_ flash: Flash, on response: inout Response, _ auth: AuthState) {
+        guard flashes.contains(flash) else {
+            assertionFailure("flash '\(flash.name)' is not registered with Authentication")
+            logger?.error("flash is not registered with Authentication: dropped", metadata: ["flash": "\(flash.name)"])
+            return
+        }
+        response.addCookie(cookies.cookie(cookies.flashName, value: flash.name))
+        auth.record.note { $0.flashCookieSet = true }
+    }
+
+    // MARK: 6. finish
+
+    /// After the handler: the cookies its verbs didn't set are tidied up.
+    func finish(_ response: inout Response, _ auth: AuthState) {
+        let decided = auth.record.current
+        if auth.sessionEnded, !decided.sessionCookieSet {
+            response.addCookie(cookies.expired(cookies.sessionName))
+        }
+        // A nonce minted for a form on this page: kept in the guest's cookie.
+        if let nonce = decided.mintedNonce, !decided.csrfCookieSet {
+            response.addCookie(cookies.cookie(cookies.csrfName, value: nonce))
+        }
+        // Shown, or not one of ours: the flash cookie goes.
+        if auth.record.carriedFlashCookie, decided.flashShown || auth.record.pendingFlash == nil, !decided.flashCookieSet {
+            response.addCookie(cookies.expired(cookies.flashName))
+        }
+    }
+
+    // MARK: plumbing
+
+    /// Stores a new session for `user` and returns its token: the part of
+    /// ``logIn`` that doesn't need a request. Tests use it to sign in
+    /// without the form; it is not a way in for apps (no rotation, no cookie).
+    @_spi(Testing) public func startSession(
+        for user: User, rememberMe: Bool = false, userAgent: String? = nil, ipAddress: String? = nil
+    ) async throws -> SessionToken {
+        let token = SessionToken.generate()
+        let now = clock()
+        try await store.insertSession(
+            SessionRecord(
+                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
+                expiresAt: now.addingTimeInterval(sessionPolicy.lifetime(rememberMe: rememberMe)),
+                idleTimeout: sessionPolicy.idle(rememberMe: rememberMe), rememberMe: rememberMe,
+                userAgent: userAgent, ipAddress: ipAddress))
+        return token
+    }
+
+    /// Remembered sessions outlive the browser; others end when it closes.
+    func sessionCookie(_ token: SessionToken, rememberMe: Bool) -> SetCookie {
+        cookies.cookie(cookies.sessionName, value: token.cookieValue, maxAge: rememberMe ? Int(sessionPolicy.rememberMeLifetime) : nil)
     }
 
     /// `/login?next=<path and query>`: the page to come back to after signing in.

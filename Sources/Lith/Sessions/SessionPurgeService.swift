@@ -7,12 +7,12 @@ import ServiceLifecycle
 /// from growing. Every instance may run it: the DELETE is idempotent, so
 /// instances purging at once only race to delete the same rows.
 public struct SessionPurgeService: Service {
-    let store: any Store
+    let store: any SessionStore
     let interval: TimeInterval
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    public init(store: any Store, interval: TimeInterval, clock: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
+    public init(store: any SessionStore, interval: TimeInterval, clock: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
         self.store = store
         self.interval = interval
         self.clock = clock

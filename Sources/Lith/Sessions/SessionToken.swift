@@ -40,6 +40,11 @@ public struct SessionToken: Sendable, Hashable, CustomStringConvertible, CustomD
     /// What the store keys sessions by.
     public var digest: Digest { Digest(bytes: bytes) }
 
+    /// The secret's bytes, for signing (the CSRF token is an HMAC of them).
+    func withUnsafeBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        bytes.withUnsafeBytes(body)
+    }
+
     public var description: String { "SessionToken(redacted)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: [:]) }

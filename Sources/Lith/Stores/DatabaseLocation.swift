@@ -1,3 +1,5 @@
+import Logging
+
 /// Which store to run on, from a `--database` value: a file path or
 /// `sqlite://` URL for the embedded store, a `postgres://` URL for a shared one.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -60,5 +62,25 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         let credentials = url[schemeEnd.upperBound..<at]
         guard let colon = credentials.firstIndex(of: ":") else { return url }
         return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}
+
+extension DatabaseLocation {
+    /// Opens the store this location names.
+    ///
+    /// - Parameters:
+    ///   - password: the PostgreSQL password, when it isn't in the URL.
+    ///   - poolSize: connections to PostgreSQL per instance (SQLite ignores
+    ///     it: one writer and a few readers are all a file takes).
+    ///   - mustExist: refuse a SQLite file that doesn't exist yet, for
+    ///     commands that only read (a mistyped path must not leave an empty
+    ///     database behind).
+    public func open(password: String? = nil, poolSize: Int = 10, mustExist: Bool = false, logger: Logger) async throws -> any Store {
+        switch self {
+        case .sqlite(let path):
+            return try await SQLiteStore.open(path: path, mustExist: mustExist, logger: logger)
+        case .postgres(let url):
+            return try await PostgresStore.open(url: url, password: password, poolSize: poolSize, logger: logger)
+        }
     }
 }

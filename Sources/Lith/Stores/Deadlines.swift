@@ -30,17 +30,6 @@ final class Deadlines: Sendable {
         }
     }
 
-    /// Waits for the result `register` is given a callback to deliver, or
-    /// fails like ``run(seconds:_:)``. For a result that arrives by callback
-    /// (a batched lookup's answer): nothing runs on the caller's behalf, so no
-    /// task is made for it. `register` is called once, before this suspends.
-    func wait<T: Sendable>(seconds: Double, _ register: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Void) async throws -> T {
-        try await call(seconds: seconds) { answer in
-            register(answer)
-            return nil
-        }
-    }
-
     /// The caller waits for the first of: `start`'s answer, the deadline, or
     /// its own cancellation. `start` may return the task doing the work, which
     /// is cancelled when the call ends any other way.

@@ -1,46 +1,31 @@
-import Foundation
+/// Everything Lith keeps, one narrow protocol per concern, each with its
+/// semantics written on it; one store class per database conforms to all of
+/// them, and each part of Lith takes only what it needs (``Accounts`` sees
+/// users, ``Authentication`` sessions and secrets). Anything that must hold
+/// across instances lives behind these, never in process memory.
+///
+/// A new concern is one protocol here, one file per store
+/// (`SQLiteStore+Concern.swift`, `PostgresStore+Concern.swift`), one
+/// migration, and one conformance suite.
+public typealias Store = UserStore & SessionStore & SecretStore & StoreLifecycle
 
-/// Everything Lith keeps: accounts, sessions and the shared signing key. One
-/// narrow interface with an implementation per database; anything that must
-/// hold across instances lives behind it, never in process memory.
-public protocol Store: Sendable {
+/// Opening and closing a store's schema and connections.
+public protocol StoreLifecycle: Sendable {
     /// Applies every migration not yet applied. Safe to call from several
-    /// processes at once.
+    /// processes at once (the second finds the work done).
     func migrate() async throws
 
-    /// Creates an account; throws ``StoreError/emailTaken`` if the (normalised)
-    /// email already has one, atomically, even under concurrent signups.
-    func insertUser(email: EmailAddress, passwordHash: PasswordHash, at: Date) async throws -> User
-    func user(email: EmailAddress) async throws -> User?
-    /// The account and its password hash, for checking a login; nothing else reads the hash.
-    func credentials(email: EmailAddress) async throws -> (User, PasswordHash)?
-    func users() async throws -> [User]
-    /// Deletes an account and, by cascade, its sessions. Returns whether it existed.
-    func deleteUser(email: EmailAddress) async throws -> Bool
-    func updatePasswordHash(userID: User.ID, to hash: PasswordHash) async throws
-
-    func insertSession(_ session: SessionRecord) async throws
-    /// The session and its user in one indexed read.
-    func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)?
-    func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws
-    func deleteSession(digest: SessionToken.Digest) async throws
-    func deleteSessions(userID: User.ID) async throws
-    /// Deletes every session past either deadline; returns how many went.
-    @discardableResult func deleteExpiredSessions(now: Date) async throws -> Int
-    func sessionCount() async throws -> Int
-
-    /// A secret shared by every instance, created by whichever asks first:
-    /// `candidate` is stored if the name is new, and the stored value is returned.
-    func sharedSecret(named name: String, candidate: [UInt8]) async throws -> [UInt8]
-
+    /// Ends the store's connections; calls after it fail. Calling it again
+    /// is harmless.
     func close() async throws
 }
 
-/// What a store can tell its callers, apart from driver details that go to the log.
+/// What a store can tell its callers, apart from driver details, which go to
+/// the log. Every requirement of every store protocol throws only these.
 public enum StoreError: Error, Sendable, Equatable {
     /// The unique email constraint refused the insert.
     case emailTaken
-    /// The database can't be reached; worth retrying later (503).
+    /// The database can't be reached or is busy; worth retrying soon (503).
     case unavailable(String)
     /// Anything else went wrong in the database (logged; a 500 for the visitor).
     case failure(String)

@@ -25,6 +25,10 @@ public struct AllowedHosts: Sendable, Equatable, CustomStringConvertible {
     /// Why a name can't be an allowed host.
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// `names` as written on a command line: host names or IP addresses,

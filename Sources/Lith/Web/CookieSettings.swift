@@ -3,16 +3,19 @@ public struct CookieSettings: Sendable {
     /// For https deployments: `Secure` on every cookie and the `__Host-` prefix,
     /// which browsers only accept from https, for `Path=/`, with no `Domain`, so
     /// a sibling subdomain can't plant or overwrite the cookie.
-    public var secure: Bool
+    public let secure: Bool
+    /// Made once: read on every request.
+    public let sessionName: String
+    public let csrfName: String
+    public let flashName: String
 
     public init(secure: Bool = false) {
         self.secure = secure
+        let prefix = secure ? "__Host-" : ""
+        self.sessionName = prefix + "lith_session"
+        self.csrfName = prefix + "lith_csrf"
+        self.flashName = prefix + "lith_flash"
     }
-
-    private var prefix: String { secure ? "__Host-" : "" }
-    public var sessionName: String { prefix + "lith_session" }
-    public var csrfName: String { prefix + "lith_csrf" }
-    public var flashName: String { prefix + "lith_flash" }
 
     /// HttpOnly keeps scripts (and so XSS) away from the value; SameSite=Lax
     /// keeps it off cross-site POSTs as one more wall against CSRF; `Path=/`
@@ -20,11 +23,6 @@ public struct CookieSettings: Sendable {
     /// browser-session cookie.
     public func cookie(_ name: String, value: String, maxAge: Int? = nil) -> SetCookie {
         SetCookie(name: name, value: value, lifetime: maxAge.map { .seconds($0) } ?? .browserSession, secure: secure)
-    }
-
-    /// Carries `flash` to the next page the browser renders.
-    public func flash(_ flash: Flash) -> SetCookie {
-        cookie(flashName, value: flash.rawValue)
     }
 
     /// A cookie that tells the browser to drop `name` now.

@@ -13,6 +13,12 @@ public struct FormData: Sendable, Equatable {
         fields.first { $0.name == name }?.value
     }
 
+    /// The first value sent for `name`, or `""` when there is none: for
+    /// fields whose absence is the same mistake as leaving them empty.
+    public func text(_ name: String) -> String {
+        self[name] ?? ""
+    }
+
     public enum Problem: Error, Sendable, Equatable {
         case malformedEncoding
         case invalidUTF8

@@ -1,74 +1,77 @@
 import Hummingbird
 
-/// The session, CSRF and flash middleware in one: the same three steps in the
-/// same order (who is this; is this request theirs; what message is waiting),
-/// and their clean-up on the way out, in one async frame instead of three.
-/// Every request passes through it, and each middleware level costs a frame
-/// and a copy of the request context.
-///
-/// Installed by `addLithMiddleware`, it also takes the place of
-/// ``SecurityHeadersMiddleware`` outside it and of the error-page middleware
-/// on both sides of it, with the same effect: the success path runs in this
-/// one frame, and the error pages are called only when something was thrown.
-public struct LithMiddleware<Context: LithRequestContext>: RouterMiddleware {
+/// An app's error pages: the response for an error from Lith or a handler,
+/// rendered with the request's context (so a signed-in user keeps their
+/// navbar), or `nil` for Lith's plain default.
+public typealias ErrorPage<Context: LithRequestContext> = @Sendable (any Error, Request, Context) -> Response?
+
+/// Runs the steps of ``Authentication``'s per-request order around each
+/// handler — resume, CSRF, the handler, finish — then adds the security
+/// headers, to every response, error pages included. One frame per request.
+struct LithMiddleware<Context: LithRequestContext>: RouterMiddleware {
     let authentication: Authentication
-    let originCheck: OriginCheck
-    let securityHeaders: SecurityHeaders?
-    let errorPages: (any MiddlewareProtocol<Request, Response, Context>)?
+    let csrf: CSRFGate
+    let securityHeaders: SecurityHeaders
+    let errorPage: ErrorPage<Context>?
 
-    public init(_ authentication: Authentication, originCheck: OriginCheck = OriginCheck()) {
-        self.init(authentication, originCheck: originCheck, securityHeaders: nil, errorPages: nil)
-    }
-
-    init(
-        _ authentication: Authentication, originCheck: OriginCheck, securityHeaders: SecurityHeaders?,
-        errorPages: (any MiddlewareProtocol<Request, Response, Context>)?
-    ) {
-        self.authentication = authentication
-        self.originCheck = originCheck
-        self.securityHeaders = securityHeaders
-        self.errorPages = errorPages
-    }
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
-            var inner = context
             var request = request
-            let cookies = authentication.cookies
-            inner.auth = try await authentication.resume(request)
-            let guestNonce = try await CSRFMiddleware<Context>.check(
-                &request, auth: &inner.auth, maxUploadSize: inner.maxUploadSize, authentication, originCheck)
-            let flash = FlashMiddleware<Context>.read(request, into: &inner.auth, cookies: cookies)
+            var context = context
+            context.auth = try await authentication.resume(request)
             do {
-                response = try await next(request, inner)
-            } catch let error where errorPages != nil {
-                // A handler's error: its page shows the user's navbar, and the
-                // clean-up below applies to it as to any page.
-                response = try await page(for: error, request, inner)
+                do {
+                    context.form = try await csrf.check(&request, auth: context.auth, maxUploadSize: context.maxUploadSize)
+                } catch let failure as CSRFFailure {
+                    guard let redirect = authentication.harmlessRedirect(for: request, context.auth) else { throw failure }
+                    response = redirect
+                    authentication.finish(&response, context.auth)
+                    securityHeaders.add(to: &response)
+                    return response
+                }
+                response = try await next(request, context)
+            } catch {
+                // The user is known by now: their page, navbar and all.
+                response = try page(for: error, request, context)
             }
-            FlashMiddleware<Context>.finish(&response, carried: flash, cookies: cookies)
-            CSRFMiddleware<Context>.finish(&response, guestNonce: guestNonce, auth: inner.auth, cookies: cookies)
-            authentication.finish(&response, auth: inner.auth)
+            authentication.finish(&response, context.auth)
         } catch {
-            // Before the user is known (store down, CSRF refused), or with no
-            // error pages: the page a guest would get.
-            response = try await page(for: error, request, context)
+            // Before the user is known (the store is away): a guest's page.
+            response = try page(for: error, request, context)
         }
-        securityHeaders?.add(to: &response)
+        securityHeaders.add(to: &response)
         return response
     }
 
-    /// The error page for `error`, from the error pages if there are any; else
-    /// what ``SecurityHeadersMiddleware`` would make of it, if it is one of
-    /// Lith's; else the error goes on up.
-    private func page(for error: any Error, _ request: Request, _ context: Context) async throws -> Response {
-        if let errorPages {
-            return try await errorPages.handle(request, context: context) { _, _ in throw error }
-        }
-        if securityHeaders != nil, let error = error as? any HTTPResponseError {
-            return try error.response(from: request, context: context)
-        }
+    /// The app's page for `error`, else Lith's plain one for its own errors;
+    /// anything else goes on up.
+    private func page(for error: any Error, _ request: Request, _ context: Context) throws -> Response {
+        if let errorPage, let response = errorPage(error, request, context) { return response }
+        if let error = error as? any HTTPResponseError { return try error.response(from: request, context: context) }
         throw error
+    }
+}
+
+extension Router where Context: LithRequestContext {
+    /// Installs Lith — session, CSRF, flash, security headers, error pages —
+    /// for every route declared after it, and returns where those routes are
+    /// declared (``Routes``): login required unless a route opts out. The one
+    /// way to install Lith; declare every route through what it returns.
+    ///
+    /// - Parameters:
+    ///   - originCheck: the site's own origin (``PublicURL``) and any others
+    ///     a form may be posted from.
+    ///   - errorPage: the app's pages for errors; without it, errors get
+    ///     Hummingbird's plain responses (with Lith's headers).
+    public func addLith(
+        _ authentication: Authentication, originCheck: OriginCheck = OriginCheck(), errorPage: ErrorPage<Context>? = nil
+    ) -> Routes<Context> {
+        add(
+            middleware: LithMiddleware(
+                authentication: authentication,
+                csrf: CSRFGate(tokens: authentication.csrf, originCheck: originCheck, https: authentication.cookies.secure),
+                securityHeaders: SecurityHeaders(secure: authentication.cookies.secure), errorPage: errorPage))
+        return Routes(self, authentication: authentication)
     }
 }

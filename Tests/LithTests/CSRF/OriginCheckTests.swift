@@ -1,7 +1,8 @@
 import HTTPTypes
 import Hummingbird
-@testable import Lith
+@_spi(Testing) @testable import Lith
 import Testing
+@_spi(Testing) import LithTestSupport
 
 /// The browser's word on where a POST came from: scheme, host and port must
 /// all be the site's own.

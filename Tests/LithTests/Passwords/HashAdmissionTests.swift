@@ -1,12 +1,24 @@
 import Foundation
-@testable import Lith
+@_spi(Testing) @testable import Lith
 import NIOConcurrencyHelpers
 import Testing
+@_spi(Testing) import LithTestSupport
 
 /// The door in front of the hashing pool: at most `slots` hashes at once,
 /// a wait bounded in time, no work for clients that have gone.
-@Suite("Hash admission")
+@Suite("Hash admission", .timeLimit(.minutes(1)))
 struct HashAdmissionTests {
+    struct TimedOut: Error {}
+
+    /// Polls `condition`, failing the test rather than hanging if it never holds.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw TimedOut() }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     /// Work that takes `duration` and counts how often it ran.
     final class Work: Sendable {
         private let runs = NIOLockedValueBox(0)
@@ -24,6 +36,7 @@ struct HashAdmissionTests {
 
         var count: Int { runs.withLockedValue { $0 } }
         var mostAtOnce: Int { running.withLockedValue { $0.most } }
+        var isRunning: Bool { running.withLockedValue { $0.now > 0 } }
     }
 
     @Test func noMoreJobsRunAtOnceThanThereAreSlots() async throws {
@@ -42,35 +55,44 @@ struct HashAdmissionTests {
     @Test func aJobThatWouldWaitLongerThanTheLimitIsRefusedAtOnceWithoutRunning() async throws {
         // given one slot, jobs known to take 200 ms, and a wait limit of half a second
         let admission = HashAdmission(slots: 1, maximumWait: .milliseconds(500))
-        let work = Work(taking: .milliseconds(200))
-        try await admission.run { try await work() }  // times one job
-        // when twenty jobs arrive together
-        let outcomes = await withTaskGroup(of: (ran: Bool, ended: ContinuousClock.Instant).self) { group in
-            for _ in 0..<20 {
-                group.addTask {
-                    let ran = (try? await admission.run { try await work() }) != nil
-                    return (ran, ContinuousClock.now)
-                }
-            }
-            return await group.reduce(into: [(ran: Bool, ended: ContinuousClock.Instant)]()) { $0.append($1) }
+        admission.assumeHashesTake(0.2)
+        // and the slot taken by a long job, with two jobs waiting (0.2 s and 0.4 s away)
+        let holder = Work(taking: .seconds(2))
+        let holding = Task { try await admission.run { try await holder() } }
+        try await Self.waitUntil { holder.count == 1 }
+        let waiting = Work(taking: .milliseconds(10))
+        var waiters: [Task<Void, any Error>] = []
+        for expected in 1...2 {
+            waiters.append(Task { try await admission.run { try await waiting() } })
+            try await Self.waitUntil { admission.waitingCount == expected }
         }
-        // then only those that fit in the wait ran, and the rest were refused
-        // at once: before the first admitted job had even finished
-        let refused = outcomes.filter { !$0.ran }
-        let firstFinished = try #require(outcomes.filter(\.ran).map(\.ended).min())
-        #expect(refused.count >= 16)
-        #expect(work.count == 1 + (20 - refused.count))
-        #expect(refused.allSatisfy { $0.ended < firstFinished })
+        // when a third arrives, which would wait 0.6 s
+        let late = Work(taking: .milliseconds(10))
+        await #expect(throws: PasswordHasher.Overloaded.self) { try await admission.run { try await late() } }
+        // then it was refused while the long job still ran, and never ran itself
+        #expect(holder.isRunning)
+        #expect(admission.waitingCount == 2)
+        #expect(late.count == 0)
+        holding.cancel()
+        for waiter in waiters { _ = await waiter.result }
+        _ = await holding.result
     }
 
     @Test func theRefusalSaysWhenToComeBack() async throws {
+        // given hashes that take 0.3 s, a wait limit of 0.1 s, and the one slot taken
         let admission = HashAdmission(slots: 1, maximumWait: .milliseconds(100))
+        admission.assumeHashesTake(0.3)
         let work = Work(taking: .milliseconds(300))
-        try await admission.run { try await work() }
-        async let busy: Void = admission.run { try await work() }
-        try await Task.sleep(for: .milliseconds(20))
-        await #expect(throws: PasswordHasher.Overloaded.self) { try await admission.run { try await work() } }
-        try await busy
+        let busy = Task { try await admission.run { try await work() } }
+        try await Self.waitUntil { work.count == 1 }
+        // when another job comes, then it is told to come back in about the time it would have waited
+        do {
+            try await admission.run { try await work() }
+            Issue.record("expected Overloaded")
+        } catch let overloaded as PasswordHasher.Overloaded {
+            #expect(overloaded.retryAfterSeconds == 1)
+        }
+        try await busy.value
     }
 
     @Test func aJobWhoseClientHasGoneNeverRuns() async throws {
@@ -95,7 +117,7 @@ struct HashAdmissionTests {
         async let first: Void = admission.run { try await work() }
         try await Task.sleep(for: .milliseconds(50))
         let second = Task { try await ClientPresence.$current.withValue(presence) { try await admission.run { try await work() } } }
-        while admission.waitingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Self.waitUntil { admission.waitingCount == 1 }
         // when its client hangs up
         presence.markGone()
         // then it leaves the line at once, and its work never runs
@@ -111,7 +133,7 @@ struct HashAdmissionTests {
         async let first: Void = admission.run { try await work() }
         try await Task.sleep(for: .milliseconds(50))
         let waiter = Task { try await admission.run { try await work() } }
-        while admission.waitingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Self.waitUntil { admission.waitingCount == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         try await first

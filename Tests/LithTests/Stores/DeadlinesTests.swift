@@ -1,7 +1,8 @@
 import Foundation
-@testable import Lith
+@_spi(Testing) @testable import Lith
 import NIOConcurrencyHelpers
 import Testing
+@_spi(Testing) import LithTestSupport
 
 @Suite("Store call deadlines")
 final class DeadlinesTests: Sendable {
@@ -56,28 +57,14 @@ final class DeadlinesTests: Sendable {
         #expect(sawCancellation.withLockedValue { $0 })
     }
 
-    /// The two ways into a deadline: work run on the caller's behalf, or a wait for a callback.
-    enum Entry: CaseIterable, Sendable {
-        case run, wait
-
-        /// A call that would take 30 s.
-        func slowCall(_ deadlines: Deadlines) async throws -> Int {
-            switch self {
-            case .run:
-                try await deadlines.run(seconds: 30) {
-                    try await Task.sleep(for: .seconds(30))
-                    return 1
-                }
-            case .wait:
-                try await deadlines.wait(seconds: 30) { _ in }
+    @Test func cancellingTheCallerEndsTheCallAtOnce() async throws {
+        // Given a caller in a call that would take 30 s
+        let caller = Task {
+            try await deadlines.run(seconds: 30) {
+                try await Task.sleep(for: .seconds(30))
+                return 1
             }
         }
-    }
-
-    @Test(arguments: Entry.allCases)
-    func cancellingTheCallerEndsTheCallAtOnce(entry: Entry) async throws {
-        // Given a caller in a call that would take 30 s
-        let caller = Task { try await entry.slowCall(deadlines) }
         try await Task.sleep(for: .milliseconds(50))
         // When it is cancelled
         caller.cancel()
@@ -89,31 +76,6 @@ final class DeadlinesTests: Sendable {
             return
         }
         #expect(error is CancellationError)
-        #expect(deadlines.pendingCount == 0)
-    }
-
-    // MARK: waiting for a callback
-
-    @Test func aWaitAnsweredInTimeReturnsTheAnswerAndLeavesNothingBehind() async throws {
-        // Given an answer that comes later, from another thread
-        let value: Int = try await deadlines.wait(seconds: 5) { answer in
-            DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { answer(.success(7)) }
-        }
-
-        #expect(value == 7)
-        #expect(deadlines.pendingCount == 0)
-    }
-
-    @Test func aWaitNobodyAnswersFailsSoonAfterItsDeadlineAndALateAnswerIsIgnored() async throws {
-        let late = NIOLockedValueBox<(@Sendable (Result<Int, any Error>) -> Void)?>(nil)
-        let started = ContinuousClock.now
-
-        // Given a batch that never answers in time
-        let outcome = await Result { try await deadlines.wait(seconds: 0.2) { answer in late.withLockedValue { $0 = answer } } }
-
-        expectTimedOut(outcome, deadline: .milliseconds(200), since: started)
-        // When the answer arrives after all, then nothing resumes twice (a trap)
-        late.withLockedValue { $0 }?(.success(1))
         #expect(deadlines.pendingCount == 0)
     }
 

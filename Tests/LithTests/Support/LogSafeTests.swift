@@ -1,5 +1,6 @@
-import Lith
+@_spi(Testing) import Lith
 import Testing
+@_spi(Testing) import LithTestSupport
 
 /// Text from a request as it may appear in a log line.
 @Suite("Log-safe text")

@@ -1,5 +1,7 @@
-import Lith
+@_spi(Testing) import Lith
 import Testing
+import LithApp
+@_spi(Testing) import LithTestSupport
 
 /// The host names the site answers to, and what counts as a host name.
 @Suite("Allowed hosts")

@@ -1,8 +1,10 @@
 import Foundation
 import HummingbirdTesting
-import Lith
+@_spi(Testing) import Lith
 import LithTesting
 import Testing
+import LithApp
+@_spi(Testing) import LithTestSupport
 
 /// What a client can no longer do to a server it reaches directly: hold a
 /// connection without sending, trickle a request, or fill the server with

@@ -1,8 +1,10 @@
 import Foundation
 import HummingbirdTesting
-import Lith
+@_spi(Testing) import Lith
 import LithTesting
 import Testing
+import LithApp
+@_spi(Testing) import LithTestSupport
 
 /// Requests refused before any handler runs: other protocols, other hosts,
 /// heads and framing larger than the site accepts. Each refusal is a whole

@@ -1,9 +1,11 @@
 import Foundation
-import Lith
+@_spi(Testing) import Lith
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
+import LithApp
+@_spi(Testing) import LithTestSupport
 
 /// SIGTERM always ends the process: requests in progress get a grace
 /// period, and then whatever is left is closed.

@@ -1,7 +1,8 @@
 import HTTPTypes
 import Hummingbird
-@testable import Lith
+@_spi(Testing) @testable import Lith
 import Testing
+@_spi(Testing) import LithTestSupport
 
 @Suite("Reading a cookie")
 struct CookieValueTests {

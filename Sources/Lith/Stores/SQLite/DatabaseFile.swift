@@ -8,13 +8,14 @@ import Darwin
 /// key, so only its owner may read it: Lith creates it 0600 before SQLite
 /// opens it, and SQLite gives its `-wal` and `-shm` files the same mode.
 /// (SQLite's own default, 0644 less the umask, lets every local user read it.)
-enum DatabaseFile {
-    enum Problem: Error, Equatable, CustomStringConvertible {
+public enum DatabaseFile {
+    /// Why there is no database file to open; a mistake in `--database`.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
         case folderMissing(String)
         case fileMissing(String)
         case cantCreate(String, errno: Int32)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .folderMissing(let folder): "the folder \(folder) does not exist"
             case .fileMissing(let path): "there is no database at \(path)"

@@ -1,5 +1,9 @@
 import CLithSQLite
 import NIOConcurrencyHelpers
+// The SQLite that sqlite-nio bundles, as its C module: sqlite-nio's product
+// doesn't re-export it, but SwiftPM lets a package import the C modules of
+// its dependencies. Its symbols carry a `sqlite_nio_` prefix, and its
+// internals are why Package.swift pins sqlite-nio to an exact version.
 import VaporCSQLite
 
 /// The read side of the SQLite store, on the C API directly.
@@ -11,7 +15,15 @@ import VaporCSQLite
 /// never waits for the writer, and an indexed lookup takes microseconds, which
 /// is cheaper than any thread hop. Each connection is used by one caller at a
 /// time (its lock), so SQLite's own mutex is off (`NOMUTEX`).
+///
+/// A read blocks the thread it runs on, a cooperative-pool thread: for a few
+/// microseconds as a rule, and at most ``busyTimeoutMilliseconds`` when WAL
+/// recovery or a checkpoint reset holds the file, after which it fails as
+/// unavailable (503) rather than holding the thread longer.
 final class SQLiteReader: Sendable {
+    /// The longest a read waits for the file before failing (see above).
+    static let busyTimeoutMilliseconds: Int32 = 250
+
     private let connections: [NIOLockedValueBox<ReadConnection>]
     private let next = NIOLockedValueBox(0)
 
@@ -58,8 +70,11 @@ final class SQLiteReader: Sendable {
         let code: Int32
         let message: String
         var description: String { "SQLite error \(code): \(message)" }
-        /// Busy, locked, I/O, can't open, full: worth a 503 and a retry.
-        var isTransient: Bool { [5, 6, 10, 13, 14].contains(code & 0xFF) }
+        /// Busy, locked, I/O, full, can't open: worth a 503 and a retry. (The
+        /// extended codes carry the primary one in their low byte.)
+        var isTransient: Bool {
+            [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xFF)
+        }
     }
 
     /// One connection and its prepared statements. Not thread-safe on its own.
@@ -79,7 +94,7 @@ final class SQLiteReader: Sendable {
                 throw failure
             }
             // Readers wait only for WAL recovery or a checkpoint reset, rarely and briefly.
-            sqlite_nio_sqlite3_busy_timeout(handle, 250)
+            sqlite_nio_sqlite3_busy_timeout(handle, SQLiteReader.busyTimeoutMilliseconds)
             // Without the planner-stability guarantee, binding a new token to
             // `token_hash = ?` marks the statement for a re-prepare on every
             // run (SQLite re-plans for bound values), undoing the point of

@@ -11,26 +11,35 @@ import SQLiteNIO
 /// may wait for another process's lock. Reads use a few read-only connections
 /// with prepared statements on the calling thread (``SQLiteReader``): WAL lets
 /// them run beside the writer without waiting.
-public final class SQLiteStore: Store {
-    private let writer: SQLiteConnection
+///
+/// Each concern's SQL is in a file of its own: `SQLiteStore+Users.swift`,
+/// `+Sessions`, `+Secrets`.
+public final class SQLiteStore: StoreLifecycle {
+    let writer: SQLiteConnection
     let reader: SQLiteReader
     private let closing = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let threadPool: NIOThreadPool
-    private let logger: Logger
+    let logger: Logger
+    let faults: StoreFaults?
 
     /// Opens the database file at `path`, creating it (owner-only, 0600) if
     /// it is missing, unless `mustExist`.
     public static func open(
         path: String, mustExist: Bool = false, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite")
     ) async throws -> SQLiteStore {
-        do {
-            if let mode = try DatabaseFile.prepare(path, mustExist: mustExist) {
-                logger.warning(
-                    "the database file can be read by other users: it holds password hashes and the CSRF key; run chmod 600 on it",
-                    metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"])
-            }
-        } catch {
-            throw StoreError.unavailable(error.description)
+        try await open(path: path, mustExist: mustExist, readerCount: readerCount, logger: logger, faults: nil)
+    }
+
+    /// As ``open(path:mustExist:readerCount:logger:)``, with faults to inject.
+    @_spi(Testing) public static func open(
+        path: String, mustExist: Bool = false, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite"),
+        faults: StoreFaults?
+    ) async throws -> SQLiteStore {
+        // A missing file or folder is a mistake in the path (DatabaseFile.Problem), not a store that is away.
+        if let mode = try DatabaseFile.prepare(path, mustExist: mustExist) {
+            logger.warning(
+                "the database file can be read by other users: it holds password hashes and the CSRF key; run chmod 600 on it",
+                metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"])
         }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
@@ -40,9 +49,9 @@ public final class SQLiteStore: Store {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
             writer = connection
             try await configure(connection)
-            // After the writer: it creates the file and switches it to WAL.
+            // After the writer: it switches the file to WAL.
             let reader = try SQLiteReader(path: path, count: readerCount)
-            return SQLiteStore(writer: connection, reader: reader, threadPool: threadPool, logger: logger)
+            return SQLiteStore(writer: connection, reader: reader, threadPool: threadPool, logger: logger, faults: faults)
         } catch {
             try? await writer?.close()
             try? await threadPool.shutdownGracefully()
@@ -50,11 +59,12 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private init(writer: SQLiteConnection, reader: SQLiteReader, threadPool: NIOThreadPool, logger: Logger) {
+    private init(writer: SQLiteConnection, reader: SQLiteReader, threadPool: NIOThreadPool, logger: Logger, faults: StoreFaults?) {
         self.writer = writer
         self.reader = reader
         self.threadPool = threadPool
         self.logger = logger
+        self.faults = faults
     }
 
     private static func configure(_ connection: SQLiteConnection) async throws {
@@ -71,7 +81,7 @@ public final class SQLiteStore: Store {
     // MARK: migrations
 
     public func migrate() async throws {
-        try await run {
+        try await write(.migrate) {
             _ = try await writer.query("BEGIN IMMEDIATE")
             do {
                 _ = try await writer.query(
@@ -94,144 +104,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    // MARK: users
-
-    public func insertUser(email: EmailAddress, passwordHash: PasswordHash, at now: Date) async throws -> User {
-        let rows: [SQLiteRow]
-        do {
-            rows = try await writer.query(
-                "INSERT INTO users (email, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?) RETURNING id",
-                [.text(email.value), .text(passwordHash.encoded), .integer(Int(now.unixSeconds)), .integer(Int(now.unixSeconds))]
-            )
-        } catch let error as SQLiteError where Self.isUniqueViolation(error) {
-            throw StoreError.emailTaken
-        } catch {
-            throw Self.translate(error)
-        }
-        guard let id = rows.first?.column("id")?.integer else { throw StoreError.failure("insert returned no id") }
-        return User(id: Int64(id), email: email, createdAt: Date(unixSeconds: now.unixSeconds), passwordChangedAt: Date(unixSeconds: now.unixSeconds))
-    }
-
-    public func user(email: EmailAddress) async throws -> User? {
-        try await credentials(email: email)?.0
-    }
-
-    public func credentials(email: EmailAddress) async throws -> (User, PasswordHash)? {
-        try read(
-            "SELECT id, email, created_at, password_changed_at, password_hash FROM users WHERE email = ?", [.text(email.value)]
-        ) { row -> (User, PasswordHash) in
-            guard let encoded = row.text(4), let hash = try? PasswordHash(encoded: encoded) else {
-                throw StoreError.failure("unreadable password hash for \(email)")
-            }
-            return (try Self.user(row), hash)
-        }.first
-    }
-
-    public func users() async throws -> [User] {
-        try read("SELECT id, email, created_at, password_changed_at FROM users ORDER BY id") { try Self.user($0) }
-    }
-
-    public func deleteUser(email: EmailAddress) async throws -> Bool {
-        try await run {
-            !(try await writer.query("DELETE FROM users WHERE email = ? RETURNING id", [.text(email.value)]).isEmpty)
-        }
-    }
-
-    public func updatePasswordHash(userID: User.ID, to hash: PasswordHash) async throws {
-        try await run {
-            _ = try await writer.query("UPDATE users SET password_hash = ? WHERE id = ?", [.text(hash.encoded), .integer(Int(userID))])
-        }
-    }
-
-    // MARK: sessions
-
-    public func insertSession(_ session: SessionRecord) async throws {
-        try await run {
-            _ = try await writer.query(
-                """
-                INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, idle_timeout, remember_me, user_agent, ip)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(session.tokenDigest.hex), .integer(Int(session.userID)), .integer(Int(session.createdAt.unixSeconds)),
-                    .integer(Int(session.lastSeenAt.unixSeconds)), .integer(Int(session.expiresAt.unixSeconds)),
-                    .integer(Int(session.idleTimeout)), .integer(session.rememberMe ? 1 : 0),
-                    session.userAgent.map { .text($0) } ?? .null, session.ipAddress.map { .text($0) } ?? .null,
-                ]
-            )
-        }
-    }
-
-    /// The one read behind every signed-in page view.
-    static let sessionQuery = """
-            SELECT u.id, u.email, u.created_at, u.password_changed_at,
-                   s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip
-            FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = ?
-            """
-
-    public func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)? {
-        try read(
-            Self.sessionQuery,
-            [.text(digest.hex)]
-        ) { row -> (SessionRecord, User) in
-            let user = try Self.user(row)
-            let session = SessionRecord(
-                tokenDigest: digest, userID: user.id, createdAt: Date(unixSeconds: row.int(4)), lastSeenAt: Date(unixSeconds: row.int(5)),
-                expiresAt: Date(unixSeconds: row.int(6)), idleTimeout: TimeInterval(row.int(7)), rememberMe: row.int(8) != 0,
-                userAgent: row.text(9), ipAddress: row.text(10))
-            return (session, user)
-        }.first
-    }
-
-    public func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws {
-        try await run {
-            _ = try await writer.query(
-                "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(Int(lastSeenAt.unixSeconds)), .text(digest.hex)])
-        }
-    }
-
-    public func deleteSession(digest: SessionToken.Digest) async throws {
-        try await run {
-            _ = try await writer.query("DELETE FROM sessions WHERE token_hash = ?", [.text(digest.hex)])
-        }
-    }
-
-    public func deleteSessions(userID: User.ID) async throws {
-        try await run {
-            _ = try await writer.query("DELETE FROM sessions WHERE user_id = ?", [.integer(Int(userID))])
-        }
-    }
-
-    @discardableResult
-    public func deleteExpiredSessions(now: Date) async throws -> Int {
-        try await run {
-            let now = Int(now.unixSeconds)
-            return try await writer.query(
-                "DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at + idle_timeout <= ? RETURNING token_hash",
-                [.integer(now), .integer(now)]
-            ).count
-        }
-    }
-
-    public func sessionCount() async throws -> Int {
-        Int(try read("SELECT COUNT(*) FROM sessions") { $0.int(0) }.first ?? 0)
-    }
-
-    // MARK: secrets
-
-    public func sharedSecret(named name: String, candidate: [UInt8]) async throws -> [UInt8] {
-        try await run {
-            _ = try await writer.query(
-                "INSERT INTO lith_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                [.text(name), .blob(ByteBuffer(bytes: candidate))]
-            )
-            guard case .blob(let buffer) = try await writer.query("SELECT value FROM lith_secrets WHERE name = ?", [.text(name)]).first?.column("value")
-            else { throw StoreError.failure("secret \(name) is missing") }
-            return Array(buffer.readableBytesView)
-        }
-    }
-
     /// Closes the connections and the thread pool. Every call waits for the
     /// same closing, which runs in a task of its own so that a caller being
     /// cancelled (a service group tearing down) can't leave it half done.
@@ -249,16 +121,17 @@ public final class SQLiteStore: Store {
         await task.value
     }
 
-    // MARK: decoding and errors
-
-    /// A user from the first four columns: id, email, created_at, password_changed_at.
-    private static func user(_ row: SQLiteReader.Row) throws -> User {
-        guard let email = row.text(1) else { throw StoreError.failure("unreadable user row") }
-        return User(id: row.int(0), email: EmailAddress(stored: email), createdAt: Date(unixSeconds: row.int(2)), passwordChangedAt: Date(unixSeconds: row.int(3)))
+    /// How many sessions there are, for tests.
+    @_spi(Testing) public func sessionCount() async throws -> Int {
+        Int(try read(.session, "SELECT COUNT(*) FROM sessions") { $0.int(0) }.first ?? 0)
     }
 
+    // MARK: reads, writes and their errors
+
     /// A read on the calling thread (see ``SQLiteReader``), errors as ``StoreError``.
-    private func read<T>(_ sql: String, _ binds: [SQLiteReader.Bind] = [], _ map: (SQLiteReader.Row) throws -> T) throws -> [T] {
+    func read<T>(_ operation: StoreOperation, _ sql: String, _ binds: [SQLiteReader.Bind] = [], _ map: (SQLiteReader.Row) throws -> T) throws -> [T]
+    {
+        try faults?.check(operation)
         do {
             return try reader.rows(sql, binds, map)
         } catch let failure as SQLiteReader.Failure {
@@ -266,8 +139,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// Runs a store operation, turning driver errors into ``StoreError``.
-    private func run<T>(_ body: () async throws -> T) async throws -> T {
+    /// A statement on the writer connection, errors as ``StoreError``.
+    func write<T>(_ operation: StoreOperation, _ body: () async throws -> T) async throws -> T {
+        try faults?.check(operation)
         do {
             return try await body()
         } catch let error as StoreError {
@@ -277,7 +151,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private static func isUniqueViolation(_ error: SQLiteError) -> Bool {
+    static func isUniqueViolation(_ error: SQLiteError) -> Bool {
         switch error.reason {
         case .constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed: true
         default: false

@@ -1,0 +1,59 @@
+import Foundation
+import SQLiteNIO
+
+extension SQLiteStore: UserStore {
+    /// The columns a ``User`` is read from, and how: the one place their
+    /// order is written down (every query selecting a user starts with them).
+    enum UserColumns {
+        static let list = "u.id, u.email, u.created_at, u.password_changed_at"
+        static let count: Int32 = 4
+
+        static func user(_ row: SQLiteReader.Row) throws -> User {
+            guard let email = row.text(1) else { throw StoreError.failure("unreadable user row") }
+            return User(id: row.int(0), email: EmailAddress(stored: email), createdAt: Date(unixSeconds: row.int(2)), passwordChangedAt: Date(unixSeconds: row.int(3)))
+        }
+    }
+
+    public func insertUser(email: EmailAddress, passwordHash: PasswordHash, at now: Date) async throws -> User {
+        let id = try await write(.insertUser) { () -> Int64 in
+            let rows: [SQLiteRow]
+            do {
+                rows = try await writer.query(
+                    "INSERT INTO users (email, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?) RETURNING id",
+                    [.text(email.value), .text(passwordHash.encoded), .integer(Int(now.unixSeconds)), .integer(Int(now.unixSeconds))]
+                )
+            } catch let error as SQLiteError where Self.isUniqueViolation(error) {
+                throw StoreError.emailTaken
+            }
+            guard let id = rows.first?.column("id")?.integer else { throw StoreError.failure("insert returned no id") }
+            return Int64(id)
+        }
+        return User(id: id, email: email, createdAt: Date(unixSeconds: now.unixSeconds), passwordChangedAt: Date(unixSeconds: now.unixSeconds))
+    }
+
+    public func user(email: EmailAddress) async throws -> User? {
+        try read(.user, "SELECT \(UserColumns.list) FROM users u WHERE u.email = ?", [.text(email.value)], UserColumns.user).first
+    }
+
+    public func credentials(email: EmailAddress) async throws -> (user: User, passwordHash: String)? {
+        try read(.credentials, "SELECT \(UserColumns.list), u.password_hash FROM users u WHERE u.email = ?", [.text(email.value)]) { row in
+            (try UserColumns.user(row), row.text(UserColumns.count) ?? "")
+        }.first
+    }
+
+    public func users() async throws -> [User] {
+        try read(.users, "SELECT \(UserColumns.list) FROM users u ORDER BY u.id", [], UserColumns.user)
+    }
+
+    public func deleteUser(email: EmailAddress) async throws -> Bool {
+        try await write(.deleteUser) {
+            !(try await writer.query("DELETE FROM users WHERE email = ? RETURNING id", [.text(email.value)]).isEmpty)
+        }
+    }
+
+    public func upgradePasswordHash(userID: User.ID, to hash: PasswordHash) async throws {
+        try await write(.upgradePasswordHash) {
+            _ = try await writer.query("UPDATE users SET password_hash = ? WHERE id = ?", [.text(hash.encoded), .integer(Int(userID))])
+        }
+    }
+}

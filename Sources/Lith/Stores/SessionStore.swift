@@ -1,0 +1,28 @@
+import Foundation
+
+/// Signed-in browsers, keyed by the SHA-256 of their token, never the token.
+public protocol SessionStore: Sendable {
+    /// Stores a new session. Its digest is new (256 random bits), so this
+    /// never collides.
+    func insertSession(_ session: SessionRecord) async throws
+
+    /// The session with this digest and its user, in one indexed read: the
+    /// read behind every signed-in page view. Expired sessions are returned
+    /// as they are stored — the caller decides what expired means
+    /// (``SessionPolicy``), so a shortened policy applies to old rows at once.
+    func session(digest: SessionToken.Digest) async throws -> (SessionRecord, User)?
+
+    /// Moves `lastSeenAt`. A session deleted meanwhile is no error.
+    func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws
+
+    /// Ends one session. Idempotent: deleting a missing session is no error.
+    func deleteSession(digest: SessionToken.Digest) async throws
+
+    /// Ends every session of a user. Idempotent.
+    func deleteSessions(userID: User.ID) async throws
+
+    /// Deletes every session past its absolute deadline or its idle timeout
+    /// as stored with it; returns how many went. Idempotent, and safe to run
+    /// on several instances at once (they delete disjoint rows or none).
+    @discardableResult func deleteExpiredSessions(now: Date) async throws -> Int
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Accounts and their credentials.
+public protocol UserStore: Sendable {
+    /// Creates an account. Throws ``StoreError/emailTaken`` if the
+    /// (normalised) email has one already — atomically, so of two concurrent
+    /// signups for one address exactly one succeeds.
+    func insertUser(email: EmailAddress, passwordHash: PasswordHash, at: Date) async throws -> User
+
+    /// The account with this email, or `nil`.
+    func user(email: EmailAddress) async throws -> User?
+
+    /// The account and its password hash exactly as stored, for checking a
+    /// login; nothing else reads the hash. Not parsed here: a hash Lith can't
+    /// read (corrupted, another algorithm) is a failed login, decided by
+    /// ``Accounts``, not a store error.
+    func credentials(email: EmailAddress) async throws -> (user: User, passwordHash: String)?
+
+    /// Every account, oldest first.
+    func users() async throws -> [User]
+
+    /// Deletes an account and, by cascade, its sessions. Returns whether it
+    /// existed; deleting a missing account is no error.
+    func deleteUser(email: EmailAddress) async throws -> Bool
+
+    /// Replaces the hash of an unchanged password with one at today's
+    /// parameters; `passwordChangedAt` stays, since the password didn't change.
+    /// A missing account is no error.
+    func upgradePasswordHash(userID: User.ID, to hash: PasswordHash) async throws
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Lith
+import Logging
+import NIOCore
+
+/// Everything the Lith app can be told, with the defaults a newcomer wants:
+/// SQLite in the working directory, loopback only, OWASP password cost.
+public struct AppConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var database: DatabaseLocation = .sqlite(path: "lith.sqlite")
+    /// Connections each instance keeps to PostgreSQL, at most.
+    public var databasePoolSize: Int = 10
+    /// Serving behind https: `Secure` + `__Host-` cookies and HSTS. An
+    /// https ``publicURL`` turns this on.
+    public var secureCookies: Bool = false
+    /// The origin people reach the site at; see ``PublicURL``.
+    public var publicURL: PublicURL?
+    /// The host names served; `nil` for the default (``resolvedAllowedHosts()``).
+    public var allowedHosts: AllowedHosts?
+    /// Timeouts and caps on every connection.
+    public var connections = ConnectionLimits()
+    /// The longest a password hash may wait for a free thread before the
+    /// form is answered with a 503 instead.
+    public var maximumHashWait: Duration = PasswordHasher.defaultMaximumWait
+    public var sessions = SessionPolicy()
+    public var passwordPolicy = PasswordPolicy()
+    public var scrypt: ScryptParameters = .owasp
+    /// How many password hashes may run at once; each takes
+    /// `scrypt.memoryBytes` of memory while it runs.
+    public var maximumConcurrentHashes: Int = System.coreCount
+    /// Origins to accept on POSTs besides the request's own Host, for proxies
+    /// that rewrite Host.
+    public var trustedOrigins: Set<String> = []
+    public var logLevel: Logger.Level = .info
+    /// How often each instance deletes expired sessions.
+    public var sessionPurgeInterval: TimeInterval = 600
+
+    public init() {}
+
+    /// Whether cookies get `Secure` and `__Host-` and responses HSTS.
+    public var servesHTTPS: Bool { secureCookies || publicURL?.isHTTPS == true }
+
+    /// The host names to answer to: ``allowedHosts`` if set, else the public
+    /// URL's host, else the listen address and `localhost`. A wildcard
+    /// listen address with neither set is refused: it would answer to any
+    /// name an attacker's DNS points at it (DNS rebinding).
+    public func resolvedAllowedHosts() throws(AllowedHosts.Problem) -> AllowedHosts {
+        if let allowedHosts { return allowedHosts }
+        if let publicURL { return try AllowedHosts([publicURL.host.name]) }
+        guard !Self.isWildcard(host) else {
+            throw AllowedHosts.Problem(
+                description: "listening on \(host) answers every host name: set --public-url (e.g. https://login.example.com) or --allowed-hosts")
+        }
+        return try AllowedHosts([host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host, "localhost"])
+    }
+
+    public static func isWildcard(_ host: String) -> Bool {
+        ["0.0.0.0", "::", "[::]", "*", ""].contains(host)
+    }
+
+    /// Whether `host` is only reachable from this machine.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}

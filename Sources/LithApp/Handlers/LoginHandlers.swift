@@ -1,0 +1,53 @@
+import Hummingbird
+import Lith
+
+/// `GET /login`, `POST /login` and `POST /logout`.
+struct LoginHandlers: Sendable {
+    let accounts: Accounts
+    let authentication: Authentication
+    let pages: Pages
+
+    /// One message for an unknown email and a wrong password, so the page
+    /// doesn't tell an attacker which accounts exist.
+    static let invalidCredentials = "Invalid email or password."
+
+    /// The hashing queue is full (``PasswordHasher/Overloaded``): nothing was checked.
+    static let busy = "Too many people are signing in right now. Please try again in a few seconds."
+
+    func show(_ request: Request, context: BasicLithRequestContext) -> Response {
+        let next = (try? FormData(urlEncoded: Array((request.uri.query ?? "").utf8)))?["next"]
+        return pages.render(LoginPage(next: SafeRedirect.path(next) ?? ""), auth: context.auth)
+    }
+
+    func submit(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
+        let form = context.form
+        var page = LoginPage(
+            email: form.text("email"), next: SafeRedirect.path(form["next"]) ?? "",
+            rememberMe: form["remember_me"].map { !$0.isEmpty && $0 != "0" } ?? false)
+        do {
+            guard let user = try await accounts.authenticate(email: page.email, password: form.text("password")) else {
+                page.fields.formError = Self.invalidCredentials
+                return pages.render(page, status: .unprocessableContent, auth: context.auth)
+            }
+            return try await authentication.logIn(
+                user, rememberMe: page.rememberMe, redirectTo: page.next.isEmpty ? nil : page.next, request: request, context: context)
+        } catch let errors as FieldErrors {
+            page.fields.errors = errors
+            return pages.render(page, status: .unprocessableContent, auth: context.auth)
+        } catch let overloaded as PasswordHasher.Overloaded {
+            page.fields.formError = Self.busy
+            var response = pages.render(page, status: .serviceUnavailable, auth: context.auth)
+            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
+            return response
+        }
+    }
+
+    func logOut(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
+        try await authentication.logOut(request: request, context: context)
+    }
+
+    /// A link or a prefetch must not end a session: logout is POST only.
+    func refuseGetLogout(_ request: Request, context: BasicLithRequestContext) throws -> Response {
+        throw HTTPError(.methodNotAllowed, headers: [.allow: "POST"], message: "Log out with the Logout button.")
+    }
+}

@@ -1,0 +1,34 @@
+import Hummingbird
+import Lith
+
+/// `GET /signup` and `POST /signup`: a new account, signed in at once.
+struct SignupHandlers: Sendable {
+    let accounts: Accounts
+    let authentication: Authentication
+    let pages: Pages
+
+    func show(_ request: Request, context: BasicLithRequestContext) -> Response {
+        pages.render(SignupPage(minimumPasswordLength: accounts.passwordPolicy.minimumLength), auth: context.auth)
+    }
+
+    func submit(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
+        let form = context.form
+        var page = SignupPage(email: form.text("email"), minimumPasswordLength: accounts.passwordPolicy.minimumLength)
+        do {
+            let user = try await accounts.register(
+                email: page.email, password: form.text("password"), confirmation: form.text("password_confirmation"))
+            var response = try await authentication.logIn(user, request: request, context: context)
+            authentication.flash(.signedUp, on: &response, context: context)
+            return response
+        } catch let errors as FieldErrors {
+            // 422: the form again, the email kept, each error beside its field.
+            page.fields.errors = errors
+            return pages.render(page, status: .unprocessableContent, auth: context.auth)
+        } catch let overloaded as PasswordHasher.Overloaded {
+            page.fields.formError = LoginHandlers.busy
+            var response = pages.render(page, status: .serviceUnavailable, auth: context.auth)
+            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
+            return response
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Lith
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The Lith web app, assembled: the one seam that `lith serve` and the tests
+/// share (Hummingbird's `buildApplication`). Everything it depends on is
+/// passed in or built from the configuration.
+public struct LithApp {
+    public let configuration: AppConfiguration
+    public let store: any Store
+    public let accounts: Accounts
+    public let authentication: Authentication
+    public let hasher: PasswordHasher
+    public let router: Router<BasicLithRequestContext>
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    /// Builds the app on `store`, or on the store `configuration.database`
+    /// names, opened and migrated here (and closed again if building fails).
+    public static func build(
+        configuration: AppConfiguration, store injected: (any Store)? = nil, databasePassword: String? = nil,
+        logger: Logger = Logger(label: "lith"), clock: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> LithApp {
+        let store: any Store
+        if let injected {
+            store = injected
+        } else {
+            store = try await configuration.database.open(password: databasePassword, poolSize: configuration.databasePoolSize, logger: logger)
+        }
+        do {
+            if injected == nil { try await store.migrate() }
+            return try await build(configuration: configuration, migratedStore: store, logger: logger, clock: clock)
+        } catch {
+            if injected == nil { try? await store.close() }
+            throw error
+        }
+    }
+
+    private static func build(
+        configuration: AppConfiguration, migratedStore store: any Store, logger: Logger, clock: @escaping @Sendable () -> Date
+    ) async throws -> LithApp {
+        let hasher = PasswordHasher(
+            parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes,
+            maximumWait: configuration.maximumHashWait)
+        await hasher.warmUp()
+        let accounts = Accounts(store: store, hasher: hasher, passwordPolicy: configuration.passwordPolicy, clock: clock, logger: logger)
+        let authentication = try await Authentication(
+            store: store, sessionPolicy: configuration.sessions, cookies: CookieSettings(secure: configuration.servesHTTPS), clock: clock,
+            logger: logger)
+        let pages = try await Pages.load(logger: logger)
+        let router = Router(context: BasicLithRequestContext.self, options: .autoGenerateHeadEndpoints)
+        addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration, logger: logger)
+        return LithApp(
+            configuration: configuration, store: store, accounts: accounts, authentication: authentication, hasher: hasher,
+            router: router, logger: logger, clock: clock)
+    }
+
+    private static func addRoutes(
+        to router: Router<BasicLithRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages,
+        configuration: AppConfiguration, logger: Logger
+    ) {
+        // Before Lith: neither needs to know who is asking, so neither
+        // costs a session lookup.
+        router.get("/assets/style.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                body: .init(byteBuffer: pages.stylesheet))
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+
+        let errorPages = ErrorPages(pages: pages, refusals: RateLimitedLog(logger: logger))
+        let routes = router.addLith(
+            authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins, publicURL: configuration.publicURL),
+            errorPage: errorPages.page)
+
+        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
+        let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
+        let dashboard = DashboardHandler(pages: pages)
+
+        routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
+        routes.guestOnly.get("/signup", use: signup.show)
+        routes.guestOnly.post("/signup", use: signup.submit)
+        routes.guestOnly.get("/login", use: login.show)
+        routes.guestOnly.post("/login", use: login.submit)
+        routes.public.post("/logout", use: login.logOut)
+        routes.public.get("/logout", use: login.refuseGetLogout)
+        routes.get("/dashboard", use: dashboard.show)
+    }
+
+    /// The Hummingbird application serving this app on `host:port`, through
+    /// Lith's HTTP channel (``ConnectionLimits``, ``AllowedHosts``). The store
+    /// closes when it shuts down (the hashing pool goes with the hasher).
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        Application(
+            router: router,
+            server: .lith(limits: configuration.connections, allowedHosts: try configuration.resolvedAllowedHosts(), logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [
+                StoreClosingService(store: store),
+                SessionPurgeService(store: store, interval: configuration.sessionPurgeInterval, clock: clock, logger: logger),
+            ],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}
+
+/// Closes the store once the server has stopped taking requests.
+struct StoreClosingService: Service {
+    let store: any Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}
