@@ -421,6 +421,7 @@ class Bench:
                 "scrypt": SCRYPT, "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS}, {WARMUP_SECONDS} s warm-up + {MEASURE_SECONDS} s",
                 "repeat": arguments.repeat,
                 "rounds": self.rounds,
+                "secure_cookies": bool(arguments.secure_cookies),
                 "login_cycle": f"{CYCLE_CLIENTS} clients, {CYCLE_SECONDS} s",
             },
             "scenarios": {},
@@ -568,30 +569,43 @@ class Bench:
         command = [
             self.a.lith, "serve", "--database", database, "--host", "127.0.0.1", "--port", "0",
             "--scrypt", SCRYPT, "--log-level", "error",
-        ]
+        ] + (["--secure-cookies"] if self.a.secure_cookies else [])
         server = self.processes.spawn(command, log_path=log_path)
         port = wait_for_line(server, log_path, SERVING_RE, "lith serve")
         base = f"http://127.0.0.1:{port}"
         log(f"lith serve on {base} (pid {server.pid}, {self.a.store})")
         return server, base
 
+    @staticmethod
+    def set_cookies(response):
+        """name → value of every Set-Cookie, whatever its attributes: a
+        `Secure` cookie over plain http (the --secure-cookies run) counts too."""
+        cookies = {}
+        for line in response.raw.headers.getlist("Set-Cookie"):
+            name, _, rest = line.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+        return cookies
+
     def sign_up(self):
         self.email = f"bench-{secrets.token_hex(4)}@example.com"
-        session = requests.Session()
-        page = session.get(self.base + "/signup", timeout=10)
+        prefix = "__Host-" if self.a.secure_cookies else ""
+        page = requests.get(self.base + "/signup", timeout=10)
         match = CSRF_RE.search(page.text)
-        if page.status_code != 200 or not match or "lith_csrf" not in session.cookies:
+        guest = self.set_cookies(page)
+        if page.status_code != 200 or not match or prefix + "lith_csrf" not in guest:
             raise HarnessError(f"GET /signup: status {page.status_code}, csrf_token {'found' if match else 'missing'}, "
-                               f"cookies {sorted(session.cookies.keys())}")
-        response = session.post(
+                               f"cookies {sorted(guest)}")
+        response = requests.post(
             self.base + "/signup",
             data={"email": self.email, "password": PASSWORD, "password_confirmation": PASSWORD,
                   "csrf_token": match.group(1)},
+            headers={"Cookie": f"{prefix}lith_csrf={guest[prefix + 'lith_csrf']}"},
             allow_redirects=False, timeout=30)
-        if response.status_code != 303 or "lith_session" not in session.cookies:
+        signed_in = self.set_cookies(response)
+        if response.status_code != 303 or prefix + "lith_session" not in signed_in:
             raise HarnessError(f"POST /signup: status {response.status_code}, Location {response.headers.get('Location')!r}, "
-                               f"cookies {sorted(session.cookies.keys())}")
-        self.session_cookie = f"lith_session={session.cookies['lith_session']}"
+                               f"cookies {sorted(signed_in)}")
+        self.session_cookie = f"{prefix}lith_session={signed_in[prefix + 'lith_session']}"
         self.user_id = self.rows.user_id(self.email)
         # The exact bytes of a signed-in dashboard page, for the ceiling server.
         self.page_path = os.path.join(self.workdir, f"dashboard-{self.a.store}.html")
@@ -844,6 +858,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--pidfile")
+    parser.add_argument("--secure-cookies", action="store_true",
+                        help="serve as an https deployment does: Secure + __Host- cookies, HSTS")
     parser.add_argument("--repeat", type=int, default=3,
                         help="measure each wrk scenario this many times and keep the median run (default 3)")
     arguments = parser.parse_args()

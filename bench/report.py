@@ -176,6 +176,7 @@ def main():
     runs = max(stores[n].get("settings", {}).get("repeat", 1) for n in names)
     rounds = max(stores[n].get("settings", {}).get("rounds", runs + 2) for n in names)
     paired = f"the pages and the scale scenario in {rounds} rounds"
+    secure = any(stores[n].get("settings", {}).get("secure_cookies") for n in names)
     repeat = f" (×{runs}, median run kept; {paired})" if runs > 1 else f" ({paired})"
     lines = [
         f"## Lith benchmark — {info['date']} — commit {info['commit']}",
@@ -183,7 +184,9 @@ def main():
         f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}. Binaries: `{info['binaries']}`"
         + ("" if not source or os.path.realpath(source) == os.path.realpath(arguments.repo)
            else f" (built from `{source}` at {binaries_commit})") + ". "
-        f"wrk -t2 -c32, 3 s warm-up + 10 s{repeat}; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1. "
+        f"wrk -t2 -c32, 3 s warm-up + 10 s{repeat}; login cycle 16 clients × 15 s; scrypt ln=14,r=8,p=1"
+        + ("; served with --secure-cookies (Secure + __Host- cookies, HSTS). " if secure else ". ")
+        +
         "Latencies in ms; RSS in MiB. Ratios compare numbers from the same run: the ceiling, dashboard and login "
         "page were measured in rounds, and a page's ratio is the median over the rounds of its req/s ÷ the mean of "
         "the ceiling runs either side; likewise the 1M-session runs, each between two 1k-session runs (a "

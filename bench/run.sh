@@ -6,6 +6,7 @@
 #
 #   bench/run.sh                      # SQLite
 #   bench/run.sh --postgres URL       # SQLite, then PostgreSQL (or LITH_BENCH_POSTGRES_URL=URL)
+#   bench/run.sh --secure-cookies     # serve as an https deployment does (Secure, __Host-, HSTS)
 #
 # Environment:
 #   LITH_BENCH_SKIP_BUILD=1      don't run `swift build`
@@ -24,12 +25,14 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 POSTGRES_URL=${LITH_BENCH_POSTGRES_URL:-}
 REPEAT=${LITH_BENCH_REPEAT:-3}
+SECURE=()
 
 usage() { sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) [ $# -ge 2 ] || { echo "bench: --postgres needs a URL" >&2; exit 64; }; POSTGRES_URL=$2; shift 2 ;;
     --postgres=*) POSTGRES_URL=${1#--postgres=}; shift ;;
+    --secure-cookies) SECURE=(--secure-cookies); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -139,7 +142,7 @@ HARNESS_FAILED=0
 
 say "SQLite run (scratch: $WORKDIR)"
 if run_child python3 "$BENCH_DIR/bench.py" --lith "$LITH" --ceiling "$CEILING" --store sqlite \
-    --database "$WORKDIR/bench.sqlite" --workdir "$WORKDIR" --out "$WORKDIR/sqlite.json" --pidfile "$PIDFILE" --repeat "$REPEAT"; then
+    --database "$WORKDIR/bench.sqlite" --workdir "$WORKDIR" --out "$WORKDIR/sqlite.json" --pidfile "$PIDFILE" --repeat "$REPEAT" ${SECURE[@]+"${SECURE[@]}"}; then
   :
 else
   HARNESS_FAILED=1
@@ -175,7 +178,7 @@ PY
   say "PostgreSQL run (schema $SCHEMA)"
   if run_child python3 "$BENCH_DIR/bench.py" --lith "$LITH" --ceiling "$CEILING" --store postgres \
       --database "$LITH_PG_URL" --psql-url "$PSQL_URL" --schema "$SCHEMA" \
-      --workdir "$WORKDIR" --out "$WORKDIR/postgres.json" --pidfile "$PIDFILE" --repeat "$REPEAT"; then
+      --workdir "$WORKDIR" --out "$WORKDIR/postgres.json" --pidfile "$PIDFILE" --repeat "$REPEAT" ${SECURE[@]+"${SECURE[@]}"}; then
     :
   else
     HARNESS_FAILED=1

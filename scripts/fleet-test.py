@@ -133,7 +133,7 @@ class Instance:
         self.logs.append(log)
         args = [
             self.fleet.lith, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-            "--database", self.fleet.database, "--scrypt", SCRYPT, "--purge-interval", "1s",
+            "--database", self.fleet.database, "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests", "--purge-interval", "1s",
             "--database-pool-size", "8",
         ]
         self.process = self.fleet.processes.spawn(args, log)
@@ -208,7 +208,7 @@ def dashboard(base, token, session=None, timeout=10):
 
 
 def says_hello(response, email):
-    return response.status_code == 200 and f"Hello, {email}!" in response.text
+    return response.status_code == 200 and f"Hello, <span class=\"email\">{email}</span>!" in response.text
 
 
 def is_login_redirect(response):

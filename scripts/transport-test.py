@@ -50,6 +50,8 @@ What each check proves:
 14. SQLite files: the database and its -wal/-shm are created 0600 (umask 022).
 15. Start-up: `--host 0.0.0.0` without --public-url/--allowed-hosts exits 64
     at once with one line of explanation.
+16. Command-line mistakes: a port in use (69), a bad --host (64), a scrypt
+    cost below the floor (64), each one line on stderr.
 
 Environment: LITH_BIN (the binary, default .build/debug/lith),
 TRANSPORT_PIDFILE (every process started here is appended to it, so a wrapper
@@ -184,7 +186,7 @@ class Server:
         self.stdout_path = os.path.join(suite.dir, f"{name}.stdout")
         self.stderr_path = os.path.join(suite.dir, f"{name}.stderr")
         self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", "0", "--database", self.database,
-                     "--scrypt", scrypt, *(limits or short_limits()), *extra]
+                     "--scrypt", scrypt, "--allow-weak-scrypt-for-tests", *(limits or short_limits()), *extra]
         self.nofile = nofile
         self.process = None
         self.port = None
@@ -1030,7 +1032,7 @@ def check_startup_refusal(report, suite):
     out, err = os.path.join(suite.dir, "refused.stdout"), os.path.join(suite.dir, "refused.stderr")
     started = time.monotonic()
     process = suite.processes.spawn([suite.lith, "serve", "--host", "0.0.0.0", "--port", "0", "--database", database,
-                                     "--scrypt", SCRYPT], out, err, env=child_environment())
+                                     "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests"], out, err, env=child_environment())
     try:
         status = process.wait(timeout=10)
     except subprocess.TimeoutExpired:
@@ -1044,6 +1046,40 @@ def check_startup_refusal(report, suite):
                  (f"exited {status} after {took:.2f} s" if status is not None else "still running after 10 s (killed)")
                  + f"; stderr {len(lines)} line(s): {lines[:2]}"
                  + ("; no database created" if not os.path.exists(database) else "; a database file was created"))
+
+
+def check_command_line_mistakes(report, suite):
+    """16. What an operator gets wrong at start-up is one readable line and a
+    documented exit status: a port already in use (69), a host that isn't
+    one (64), a password cost below the floor (64)."""
+    name = "16. command-line mistakes"
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    outcomes = []
+    try:
+        cases = [
+            ("port in use", ["--port", str(port), "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests"], 69, "already in use"),
+            ("bad --host", ["--host", "not a host", "--port", "0"], 64, "--host"),
+            ("weak --scrypt", ["--port", "0", "--scrypt", "ln=10,r=8,p=1"], 64, "too cheap"),
+        ]
+        for label, arguments, expected, phrase in cases:
+            database = os.path.join(suite.dir, f"mistake-{len(outcomes)}.sqlite")
+            out, err = os.path.join(suite.dir, f"mistake-{len(outcomes)}.stdout"), os.path.join(suite.dir, f"mistake-{len(outcomes)}.stderr")
+            process = suite.processes.spawn([suite.lith, "serve", "--database", database, *arguments], out, err, env=child_environment())
+            try:
+                status = process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                status = None
+            lines = [line for line in read(err).decode("utf-8", "replace").splitlines() if line.strip() and " info " not in line]
+            ok = status == expected and len(lines) == 1 and phrase in lines[0] and lines[0].startswith("lith: ")
+            outcomes.append((label, ok, f"{label}: exit {status}, {lines[:2]}"))
+    finally:
+        blocker.close()
+    report.check(name, all(ok for _, ok, _ in outcomes), "; ".join(detail for _, _, detail in outcomes))
 
 
 # MARK: main
@@ -1068,7 +1104,7 @@ def guarded(report, check, *args):
 def run_checks(suite, report):
     for group in (main_server_checks, check_descriptors, check_sigterm_stalled_upload, check_sigterm_signups,
                   functools.partial(check_sigterm_signups, connect_first=False),
-                  check_abandoned_logins, check_hash_queue, check_startup_refusal):
+                  check_abandoned_logins, check_hash_queue, check_startup_refusal, check_command_line_mistakes):
         guarded(report, group, report, suite)
 
 

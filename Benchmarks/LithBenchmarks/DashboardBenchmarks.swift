@@ -17,9 +17,16 @@ func registerDashboardBenchmarks() {
         let user = User(id: 1, email: try EmailAddress("ada.lovelace@example.com"), createdAt: now, passwordChangedAt: now)
         let token = SessionToken.generate()
         let session = SessionRecord(
-            tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
-            expiresAt: now.addingTimeInterval(30 * 86_400), idleTimeout: 86_400, rememberMe: true,
-            userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", ipAddress: "192.0.2.10")
+            tokenDigest: token.digest,
+            userID: user.id,
+            createdAt: now,
+            lastSeenAt: now,
+            expiresAt: now.addingTimeInterval(30 * 86_400),
+            idleTimeout: 86_400,
+            rememberMe: true,
+            userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+            ipAddress: "192.0.2.10"
+        )
         let csrfToken = CSRFTokens(key: .init(size: .bits256)).token(forSession: token)
         return SignedInPage(pages: pages, user: user, session: session, csrfToken: csrfToken)
     }

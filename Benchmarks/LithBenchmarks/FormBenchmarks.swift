@@ -13,7 +13,8 @@ func registerFormBenchmarks() {
     let body = Array(
         ("email=ada.lovelace%40example.com&password=correct+horse+battery+staple"
             + "&csrf_token=q0Yd3vVb1m4Kx8aWcR2n7JtZp9LhUe5sGf6oNiXyT3E"
-            + "&remember_me=on&next=%2Fdashboard%3Ftab%3Dsessions%26page%3D2").utf8)
+            + "&remember_me=on&next=%2Fdashboard%3Ftab%3Dsessions%26page%3D2").utf8
+    )
 
     Benchmark("form decode (login body)", configuration: perThousand) { benchmark in
         for _ in benchmark.scaledIterations {

@@ -20,17 +20,24 @@ enum PostgresSchema {
         let schema = "lith_bench_\(Int(Date().timeIntervalSince1970))_\(ProcessInfo.processInfo.processIdentifier)"
         try await admin(url, "CREATE SCHEMA \(schema)")
         do {
-            let store = try await PostgresStore.open(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)", poolSize: 2, logger: quietLogger("lith.postgres"))
+            let store = try await PostgresStore.open(
+                url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)",
+                poolSize: 2,
+                logger: quietLogger("lith.postgres")
+            )
             do {
                 try await store.migrate()
             } catch {
                 try? await store.close()
                 throw error
             }
-            return (store, {
-                try? await store.close()
-                try? await admin(url, "DROP SCHEMA \(schema) CASCADE")
-            })
+            return (
+                store,
+                {
+                    try? await store.close()
+                    try? await admin(url, "DROP SCHEMA \(schema) CASCADE")
+                }
+            )
         } catch {
             try? await admin(url, "DROP SCHEMA \(schema) CASCADE")
             throw error
@@ -44,9 +51,13 @@ enum PostgresSchema {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
         let configuration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: username,
+            host: host,
+            port: components.port ?? 5432,
+            username: username,
             password: components.percentEncodedPassword.flatMap { $0.removingPercentEncoding },
-            database: path.isEmpty ? username : path, tls: try tls(components))
+            database: path.isEmpty ? username : path,
+            tls: try tls(components)
+        )
         let logger = Logger(label: "lith-bench-admin")
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {

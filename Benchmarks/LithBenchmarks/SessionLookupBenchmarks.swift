@@ -9,7 +9,8 @@ func registerSessionLookupBenchmarks() {
     let postgresURL = PostgresSchema.url
     // Said by the SQLite lookup's setup, so it is one line per run: the runner
     // starts a process to list the benchmarks and one more for each of them.
-    let skipNote = postgresURL == nil
+    let skipNote =
+        postgresURL == nil
         ? "session lookup, PostgreSQL: skipped, \(PostgresSchema.urlVariable) is not set (scripts/postgres.sh start prints a URL)"
         : nil
 
@@ -19,10 +20,13 @@ func registerSessionLookupBenchmarks() {
             .appendingPathComponent("lith-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite").path
         let store = try await SQLiteStore.open(path: file, logger: quietLogger("lith.sqlite"))
         try await store.migrate()
-        return (store, {
-            try? await store.close()
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
-        })
+        return (
+            store,
+            {
+                try? await store.close()
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+            }
+        )
     }
 
     guard let postgresURL else { return }
@@ -85,10 +89,17 @@ final class SessionTable {
                 let digest = SessionToken.generate().digest
                 try await store.insertSession(
                     SessionRecord(
-                        tokenDigest: digest, userID: user.id, createdAt: now, lastSeenAt: now,
-                        expiresAt: now.addingTimeInterval(30 * 86_400), idleTimeout: 86_400, rememberMe: false,
+                        tokenDigest: digest,
+                        userID: user.id,
+                        createdAt: now,
+                        lastSeenAt: now,
+                        expiresAt: now.addingTimeInterval(30 * 86_400),
+                        idleTimeout: 86_400,
+                        rememberMe: false,
                         userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-                        ipAddress: "192.0.2.10"))
+                        ipAddress: "192.0.2.10"
+                    )
+                )
                 digests.append(digest)
             }
             return SessionTable(store: store, digests: digests.shuffled(), dispose: dispose)

@@ -50,7 +50,8 @@ public struct AppConfiguration: Sendable {
         if let publicURL { return try AllowedHosts([publicURL.host.name]) }
         guard !Self.isWildcard(host) else {
             throw AllowedHosts.Problem(
-                description: "listening on \(host) answers every host name: set --public-url (e.g. https://login.example.com) or --allowed-hosts")
+                description: "listening on \(host) answers every host name: set --public-url (e.g. https://login.example.com) or --allowed-hosts"
+            )
         }
         return try AllowedHosts([host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host, "localhost"])
     }

@@ -21,7 +21,12 @@ struct ErrorPages: Sendable {
             return page(.forbidden, "Request refused", CSRFFailure.userMessage, context)
         case StoreError.unavailable(let reason):
             context.logger.error("store unavailable", metadata: ["reason": "\(reason.logSafe)"])
-            var response = page(.serviceUnavailable, "Temporarily unavailable", "We can't reach our database right now. Please try again in a moment.", context)
+            var response = page(
+                .serviceUnavailable,
+                "Temporarily unavailable",
+                "We can't reach our database right now. Please try again in a moment.",
+                context
+            )
             response.headers[.retryAfter] = "5"
             return response
         case StoreError.failure(let reason):
@@ -36,7 +41,10 @@ struct ErrorPages: Sendable {
             if let allow = (error as? HTTPError)?.headers[.allow] { response.headers[.allow] = allow }
             return response
         default:
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error).logSafe)", "path": "\(request.uri.path.logSafe)"])
+            context.logger.error(
+                "request failed",
+                metadata: ["error": "\(String(reflecting: error).logSafe)", "path": "\(request.uri.path.logSafe)"]
+            )
             return page(.internalServerError, "Something went wrong", Self.failureMessage, context)
         }
     }

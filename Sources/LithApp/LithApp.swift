@@ -22,8 +22,11 @@ public struct LithApp {
     /// Builds the app on `store`, or on the store `configuration.database`
     /// names, opened and migrated here (and closed again if building fails).
     public static func build(
-        configuration: AppConfiguration, store injected: (any Store)? = nil, databasePassword: String? = nil,
-        logger: Logger = Logger(label: "lith"), clock: @escaping @Sendable () -> Date = Date.init
+        configuration: AppConfiguration,
+        store injected: (any Store)? = nil,
+        databasePassword: String? = nil,
+        logger: Logger = Logger(label: "lith"),
+        clock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> LithApp {
         let store: any Store
         if let injected {
@@ -41,42 +44,68 @@ public struct LithApp {
     }
 
     private static func build(
-        configuration: AppConfiguration, migratedStore store: any Store, logger: Logger, clock: @escaping @Sendable () -> Date
+        configuration: AppConfiguration,
+        migratedStore store: any Store,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Date
     ) async throws -> LithApp {
         let hasher = PasswordHasher(
-            parameters: configuration.scrypt, maximumConcurrentHashes: configuration.maximumConcurrentHashes,
-            maximumWait: configuration.maximumHashWait)
+            parameters: configuration.scrypt,
+            maximumConcurrentHashes: configuration.maximumConcurrentHashes,
+            maximumWait: configuration.maximumHashWait
+        )
         await hasher.warmUp()
         let accounts = Accounts(store: store, hasher: hasher, passwordPolicy: configuration.passwordPolicy, clock: clock, logger: logger)
         let authentication = try await Authentication(
-            store: store, sessionPolicy: configuration.sessions, cookies: CookieSettings(secure: configuration.servesHTTPS), clock: clock,
-            logger: logger)
+            store: store,
+            sessionPolicy: configuration.sessions,
+            cookies: CookieSettings(secure: configuration.servesHTTPS),
+            clock: clock,
+            logger: logger
+        )
         let pages = try await Pages.load(logger: logger)
         let router = Router(context: BasicLithRequestContext.self, options: .autoGenerateHeadEndpoints)
         addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration, logger: logger)
         return LithApp(
-            configuration: configuration, store: store, accounts: accounts, authentication: authentication, hasher: hasher,
-            router: router, logger: logger, clock: clock)
+            configuration: configuration,
+            store: store,
+            accounts: accounts,
+            authentication: authentication,
+            hasher: hasher,
+            router: router,
+            logger: logger,
+            clock: clock
+        )
     }
 
     private static func addRoutes(
-        to router: Router<BasicLithRequestContext>, accounts: Accounts, authentication: Authentication, pages: Pages,
-        configuration: AppConfiguration, logger: Logger
+        to router: Router<BasicLithRequestContext>,
+        accounts: Accounts,
+        authentication: Authentication,
+        pages: Pages,
+        configuration: AppConfiguration,
+        logger: Logger
     ) {
         // Before Lith: neither needs to know who is asking, so neither
         // costs a session lookup.
         router.get("/assets/style.css") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
-                body: .init(byteBuffer: pages.stylesheet))
+                headers: [
+                    .contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600",
+                    HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                ],
+                body: .init(byteBuffer: pages.stylesheet)
+            )
         }
         router.get("/healthz") { _, _ in "ok\n" }
 
         let errorPages = ErrorPages(pages: pages, refusals: RateLimitedLog(logger: logger))
         let routes = router.addLith(
-            authentication, originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins, publicURL: configuration.publicURL),
-            errorPage: errorPages.page)
+            authentication,
+            originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins, publicURL: configuration.publicURL),
+            errorPage: errorPages.page
+        )
 
         let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)

@@ -111,7 +111,9 @@ public actor TestBrowser {
     public func signUp(email: String, password: String, confirmation: String? = nil) async throws -> TestPage {
         try await submit(
             fields([(forms.emailField, email), (forms.passwordField, password), (forms.confirmationField, confirmation ?? password)]),
-            from: forms.signupPath, action: forms.signupPath)
+            from: forms.signupPath,
+            action: forms.signupPath
+        )
     }
 
     /// Logs in through the login form (opened at the login path, or with

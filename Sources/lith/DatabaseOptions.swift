@@ -10,7 +10,8 @@ struct DatabaseOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "A file whose first line is the PostgreSQL password, kept out of the URL and so out of the process list. (env: LITH_DATABASE_PASSWORD_FILE, or the password itself in LITH_DATABASE_PASSWORD)"
+        help:
+            "A file whose first line is the PostgreSQL password, kept out of the URL and so out of the process list. (env: LITH_DATABASE_PASSWORD_FILE, or the password itself in LITH_DATABASE_PASSWORD)"
     )
     var databasePasswordFile: String?
 
@@ -78,7 +79,11 @@ struct DatabaseOptions: ParsableArguments {
         var logger = Logger(label: "lith")
         logger.logLevel = try level(environment)
         let store = try await location.open(
-            password: try password(environment), poolSize: try poolSize(environment), mustExist: mustExist, logger: logger)
+            password: try password(environment),
+            poolSize: try poolSize(environment),
+            mustExist: mustExist,
+            logger: logger
+        )
         do {
             try await store.migrate()
         } catch {

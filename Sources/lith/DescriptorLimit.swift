@@ -1,10 +1,11 @@
+import Lith
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Lith
-import Logging
 
 /// The process's open-file limit, which every connection counts against.
 ///
@@ -51,7 +52,8 @@ enum DescriptorLimit {
             if explicit {
                 logger.warning(
                     "--max-connections is above what the open-file limit leaves room for; lowered",
-                    metadata: ["asked": "\(limits.maximumConnections)", "lowered_to": "\(room)", "open_file_limit": "\(descriptors)"])
+                    metadata: ["asked": "\(limits.maximumConnections)", "lowered_to": "\(room)", "open_file_limit": "\(descriptors)"]
+                )
             }
             limits.maximumConnections = room
         }

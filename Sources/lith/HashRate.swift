@@ -9,7 +9,8 @@ import NIOCore
 struct HashRate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash-rate",
-        abstract: "Measure scrypt hashes per second on all cores (for benchmarks).")
+        abstract: "Measure scrypt hashes per second on all cores (for benchmarks)."
+    )
 
     @OptionGroup var hashing: HashingOptions
     @Option(help: "How long to measure, in seconds.") var seconds: Double = 5
@@ -39,6 +40,7 @@ struct HashRate: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - start
         let rate = Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         ConsoleContext.current.write(
-            "{\"scrypt\": \"\(parameters)\", \"concurrency\": \(concurrency), \"hashes\": \(count), \"hashes_per_second\": \(String(format: "%.1f", rate))}\n")
+            "{\"scrypt\": \"\(parameters)\", \"concurrency\": \(concurrency), \"hashes\": \(count), \"hashes_per_second\": \(String(format: "%.1f", rate))}\n"
+        )
     }
 }

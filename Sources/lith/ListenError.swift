@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 
 /// The address `lith serve` was told to listen on can't be used: one line
 /// saying why, in words (exit status 69, like an unreachable database).
@@ -21,14 +22,10 @@ struct ListenError: Error, CustomStringConvertible {
             case EADDRNOTAVAIL: reason = "this machine has no such address"
             default: reason = String(cString: strerror(error.errnoCode))
             }
-        case is SocketAddressError:
-            reason = "no such address or host name"
+        case is SocketAddressError, is SocketAddressError.UnknownHost:
+            reason = "no such address or host name on this machine"
         default:
-            if String(describing: type(of: error)).contains("NIOConnectionError") || "\(error)".contains("resolution") {
-                reason = "no such address or host name"
-            } else {
-                return nil
-            }
+            return nil
         }
         self.description = "can't listen on \(host):\(port): \(reason)"
     }

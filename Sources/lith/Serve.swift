@@ -15,10 +15,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on. (env: LITH_HOST; default: 127.0.0.1)") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one. (env: LITH_PORT; default: 8080)") var port: Int?
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "The origin people reach the site at, e.g. https://login.example.com: the host answered to, and https turns on secure cookies and HSTS. (env: LITH_PUBLIC_URL)")
+    @Option(
+        help:
+            "The origin people reach the site at, e.g. https://login.example.com: the host answered to, and https turns on secure cookies and HSTS. (env: LITH_PUBLIC_URL)"
+    )
     var publicURL: String?
     @Option(
-        help: "Host names to answer to, comma-separated; '*' for any (behind a proxy that checks Host). (env: LITH_ALLOWED_HOSTS; default: the public URL's host, else the listen address and localhost)"
+        help:
+            "Host names to answer to, comma-separated; '*' for any (behind a proxy that checks Host). (env: LITH_ALLOWED_HOSTS; default: the public URL's host, else the listen address and localhost)"
     )
     var allowedHosts: String?
     @Flag(help: "Serving over https (directly or behind a TLS proxy): Secure + __Host- cookies and HSTS. (env: LITH_SECURE_COOKIES)")
@@ -33,14 +37,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "\"Remember me\" session lifetime. (env: LITH_REMEMBER_LIFETIME; default: 30d)") var rememberLifetime: String?
     @Option(help: "\"Remember me\" idle timeout. (env: LITH_REMEMBER_IDLE; default: 7d)") var rememberIdle: String?
     @Option(help: "How often to delete expired sessions. (env: LITH_PURGE_INTERVAL; default: 10m)") var purgeInterval: String?
-    @Option(help: "An origin to accept on POSTs besides the site's own, e.g. https://example.com; repeatable. (env: LITH_TRUSTED_ORIGINS, comma-separated)")
+    @Option(
+        help:
+            "An origin to accept on POSTs besides the site's own, e.g. https://example.com; repeatable. (env: LITH_TRUSTED_ORIGINS, comma-separated)"
+    )
     var trustedOrigin: [String] = []
     @OptionGroup var connections: ConnectionOptions
 
     func resolve(_ environment: Environment) throws -> AppConfiguration {
         var configuration = AppConfiguration()
         configuration.host = host ?? environment["LITH_HOST"] ?? configuration.host
-        guard AppConfiguration.isWildcard(configuration.host) || HostHeader(configuration.host) != nil, !configuration.host.contains(":") || configuration.host.hasPrefix("[") || configuration.host.contains("::") else {
+        guard AppConfiguration.isWildcard(configuration.host) || HostHeader(configuration.host) != nil,
+            !configuration.host.contains(":") || configuration.host.hasPrefix("[") || configuration.host.contains("::")
+        else {
             throw CLIError("--host must be an IP address or a host name, like 127.0.0.1 or 0.0.0.0, got '\(configuration.host.logSafe)'")
         }
         let port = try port ?? environment.int("LITH_PORT") ?? configuration.port
@@ -75,8 +84,10 @@ struct Serve: AsyncParsableCommand {
         sessions.rememberMeLifetime = try duration(rememberLifetime, "--remember-lifetime", "LITH_REMEMBER_LIFETIME") ?? sessions.rememberMeLifetime
         sessions.rememberMeIdleTimeout = try duration(rememberIdle, "--remember-idle", "LITH_REMEMBER_IDLE") ?? sessions.rememberMeIdleTimeout
         configuration.sessions = sessions
-        configuration.sessionPurgeInterval = try duration(purgeInterval, "--purge-interval", "LITH_PURGE_INTERVAL") ?? configuration.sessionPurgeInterval
-        let origins = trustedOrigin + (environment["LITH_TRUSTED_ORIGINS"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        configuration.sessionPurgeInterval =
+            try duration(purgeInterval, "--purge-interval", "LITH_PURGE_INTERVAL") ?? configuration.sessionPurgeInterval
+        let origins =
+            trustedOrigin + (environment["LITH_TRUSTED_ORIGINS"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         for origin in origins where OriginCheck.normalised(origin) == nil {
             throw CLIError("--trusted-origin must look like https://example.com, got '\(origin.logSafe)'")
         }
@@ -103,8 +114,11 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "lith")
         logger.logLevel = resolved.logLevel
         resolved.connections = DescriptorLimit.fit(
-            resolved.connections, explicit: connections.maximumConnectionsWasGiven(environment), poolSize: resolved.databasePoolSize,
-            logger: logger)
+            resolved.connections,
+            explicit: connections.maximumConnectionsWasGiven(environment),
+            poolSize: resolved.databasePoolSize,
+            logger: logger
+        )
         let configuration = resolved
         warnAboutExposure(configuration, logger: logger)
         let app = try await LithApp.build(configuration: configuration, databasePassword: password, logger: logger)
@@ -129,11 +143,13 @@ struct Serve: AsyncParsableCommand {
     private func warnAboutExposure(_ configuration: AppConfiguration, logger: Logger) {
         if !AppConfiguration.isLoopback(configuration.host), !configuration.servesHTTPS {
             logger.warning(
-                "serving plain http on \(configuration.host), which other machines can reach: passwords and session cookies cross the network in the clear. Serve it behind a TLS proxy with --public-url https://… (or --secure-cookies).")
+                "serving plain http on \(configuration.host), which other machines can reach: passwords and session cookies cross the network in the clear. Serve it behind a TLS proxy with --public-url https://… (or --secure-cookies)."
+            )
         }
         if configuration.allowedHosts?.allowsAny == true {
             logger.warning(
-                "--allowed-hosts '*': answering every host name, so a site whose DNS points here (DNS rebinding) shares this site's origin in a browser. Only do this behind a proxy that checks Host.")
+                "--allowed-hosts '*': answering every host name, so a site whose DNS points here (DNS rebinding) shares this site's origin in a browser. Only do this behind a proxy that checks Host."
+            )
         }
     }
 }

@@ -79,7 +79,9 @@ struct ListUsers: AsyncParsableCommand {
 
 struct DeleteUser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete an account and end all of its sessions.")
+        commandName: "delete",
+        abstract: "Delete an account and end all of its sessions."
+    )
 
     @Option(help: "The account's email address.") var email: String
     @OptionGroup var database: DatabaseOptions

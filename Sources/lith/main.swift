@@ -1,10 +1,10 @@
+import CLithMalloc
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-import CLithMalloc
 
 // First of all, as it may start the program again (see HugePages).
 HugePages.requestAtStartup()

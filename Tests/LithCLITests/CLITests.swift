@@ -1,8 +1,9 @@
 import Foundation
 @_spi(Testing) import Lith
-@testable import LithCLI
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@testable import LithCLI
 
 /// A console fed from a script: lines of standard input, no terminal.
 final class ScriptedConsole: Console, @unchecked Sendable {
@@ -53,8 +54,12 @@ struct CLITests {
         let database = TemporaryDatabase()
         defer { database.remove() }
         let (created, createConsole) = await lith(
-            ["user", "create", "--email", "Ada@Example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"],
-            console: ScriptedConsole(input: ["correct horse battery"]))
+            [
+                "user", "create", "--email", "Ada@Example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1",
+                "--allow-weak-scrypt-for-tests",
+            ],
+            console: ScriptedConsole(input: ["correct horse battery"])
+        )
         #expect(created == 0, "\(createConsole.errors)")
         #expect(createConsole.output.contains("ada@example.com"))
         let (listed, listConsole) = await lith(["user", "list", "--database", database.path])
@@ -63,7 +68,12 @@ struct CLITests {
         // and the stored password works, hashed
         let store = try await SQLiteStore.open(path: database.path)
         let (_, encoded) = try #require(try await store.credentials(email: try EmailAddress("ada@example.com")))
-        #expect(try await PasswordHasher(parameters: .testsOnly).verify(try Password("correct horse battery"), against: try PasswordHash(encoded: encoded)))
+        #expect(
+            try await PasswordHasher(parameters: .testsOnly).verify(
+                try Password("correct horse battery"),
+                against: try PasswordHash(encoded: encoded)
+            )
+        )
         try await store.close()
     }
 
@@ -71,8 +81,12 @@ struct CLITests {
         let database = TemporaryDatabase()
         defer { database.remove() }
         let (status, console) = await lith(
-            ["user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"],
-            console: ScriptedConsole(secrets: ["correct horse battery", "correct horse batterY"]))
+            [
+                "user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1",
+                "--allow-weak-scrypt-for-tests",
+            ],
+            console: ScriptedConsole(secrets: ["correct horse battery", "correct horse batterY"])
+        )
         #expect(status != 0)
         #expect(console.errors == "lith: the passwords don't match\n")
     }
@@ -92,7 +106,9 @@ struct CLITests {
         defer { database.remove() }
         let input = arguments.last == "ada@example.com" ? ["short"] : ["correct horse battery"]
         let (status, console) = await lith(
-            arguments + ["--database", database.path, "--scrypt", "ln=4,r=8,p=1"], console: ScriptedConsole(input: input))
+            arguments + ["--database", database.path, "--scrypt", "ln=4,r=8,p=1", "--allow-weak-scrypt-for-tests"],
+            console: ScriptedConsole(input: input)
+        )
         #expect(status != 0)
         #expect(console.errors.split(separator: "\n").count == 1)
         #expect(console.errors.hasPrefix("lith: "))
@@ -101,7 +117,9 @@ struct CLITests {
     @Test func userCreateRefusesATakenEmail() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
-        let arguments = ["user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1"]
+        let arguments = [
+            "user", "create", "--email", "ada@example.com", "--database", database.path, "--scrypt", "ln=4,r=8,p=1", "--allow-weak-scrypt-for-tests",
+        ]
         _ = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]))
         let (status, console) = await lith(arguments, console: ScriptedConsole(input: ["correct horse battery"]))
         #expect(status != 0)
@@ -159,7 +177,8 @@ struct CLITests {
 
     @Test(arguments: [
         ["serve", "--port", "99999"], ["serve", "--port", "eighty"], ["serve", "--log-level", "loud"], ["serve", "--database", "mysql://x"],
-        ["serve", "--scrypt", "ln=99,r=8,p=1"], ["serve", "--session-idle", "soon"], ["frobnicate"], ["user", "create"], ["serve", "--trusted-origin", "example.com"],
+        ["serve", "--scrypt", "ln=99,r=8,p=1"], ["serve", "--session-idle", "soon"], ["frobnicate"], ["user", "create"],
+        ["serve", "--trusted-origin", "example.com"],
     ])
     func mistakesGetOneReadableLineAndANonZeroExit(arguments: [String]) async throws {
         let database = TemporaryDatabase()
@@ -175,7 +194,7 @@ struct CLITests {
     }
 
     @Test func hashRatePrintsHashesPerSecondAsJSON() async throws {
-        let (status, console) = await lith(["hash-rate", "--scrypt", "ln=4,r=8,p=1", "--seconds", "0.2"])
+        let (status, console) = await lith(["hash-rate", "--scrypt", "ln=4,r=8,p=1", "--allow-weak-scrypt-for-tests", "--seconds", "0.2"])
         #expect(status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(console.output.utf8)) as? [String: Any])
         #expect(json["scrypt"] as? String == "ln=4,r=8,p=1")
@@ -200,7 +219,8 @@ struct CLITests {
             Environment(values: [
                 "LITH_PORT": "1234", "LITH_HOST": "0.0.0.0", "LITH_SECURE_COOKIES": "true", "LITH_SESSION_IDLE": "15m",
                 "LITH_PUBLIC_URL": "https://login.example.com", "LITH_IDLE_TIMEOUT": "75s",
-            ]))
+            ])
+        )
         #expect(configuration.port == 9000)  // the flag wins
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.secureCookies)

@@ -1,6 +1,7 @@
-@testable import LithCLI
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@testable import LithCLI
 
 @Suite("Huge pages for scrypt, asked of glibc at start-up")
 struct HugePagesTests {

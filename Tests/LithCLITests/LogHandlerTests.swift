@@ -1,8 +1,9 @@
 import Foundation
-@testable import LithCLI
+@_spi(Testing) import LithTestSupport
 import Logging
 import Testing
-@_spi(Testing) import LithTestSupport
+
+@testable import LithCLI
 
 @Suite("Server log lines")
 struct LogHandlerTests {
@@ -18,7 +19,10 @@ struct LogHandlerTests {
     final class CountingDescription: CustomStringConvertible, @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
-        var description: String { lock.withLock { count += 1 }; return "req-42" }
+        var description: String {
+            lock.withLock { count += 1 }
+            return "req-42"
+        }
         var formatted: Int { lock.withLock { count } }
     }
 

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A server that answers PostgreSQL's `SSLRequest` with "yes" and then
 /// shows a self-signed certificate no one trusts — a stand-in for whoever
@@ -25,7 +26,8 @@ public final class FakePostgresTLSServer: Sendable {
         guard let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { throw FixturesMissing() }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(fixtures.appendingPathComponent("untrusted-cert.pem").path).map { .certificate($0) },
-            privateKey: .file(fixtures.appendingPathComponent("untrusted-key.pem").path))
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: fixtures.appendingPathComponent("untrusted-key.pem").path, format: .pem))
+        )
         let context = try NIOSSLContext(configuration: configuration)
         let received = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -64,7 +66,7 @@ public final class FakePostgresTLSServer: Sendable {
                 var raw = ipv4.pointee.sin_addr
                 _ = inet_ntop(AF_INET, &raw, &text, socklen_t(INET_ADDRSTRLEN))
             }
-            let name = String(cString: text)
+            let name = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !name.hasPrefix("127.") { return name }
         }
         return nil

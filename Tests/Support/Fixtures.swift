@@ -10,10 +10,22 @@ public enum Fixtures {
 
     /// A session for `user` made at `now`, as ``Authentication`` would store it.
     public static func session(
-        _ token: SessionToken, user: User, at now: Date = now, lifetime: TimeInterval = 3600, idle: TimeInterval = 600
+        _ token: SessionToken,
+        user: User,
+        at now: Date = now,
+        lifetime: TimeInterval = 3600,
+        idle: TimeInterval = 600
     ) -> SessionRecord {
         SessionRecord(
-            tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime),
-            idleTimeout: idle, rememberMe: false, userAgent: "test-agent", ipAddress: "127.0.0.1")
+            tokenDigest: token.digest,
+            userID: user.id,
+            createdAt: now,
+            lastSeenAt: now,
+            expiresAt: now.addingTimeInterval(lifetime),
+            idleTimeout: idle,
+            rememberMe: false,
+            userAgent: "test-agent",
+            ipAddress: "127.0.0.1"
+        )
     }
 }

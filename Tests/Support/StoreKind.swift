@@ -23,7 +23,13 @@ public enum StoreKind: String, CustomStringConvertible, CaseIterable, Sendable {
             let database = TemporaryDatabase()
             let store = try await SQLiteStore.open(path: database.path, faults: faults)
             try await store.migrate()
-            return (store, { try? await store.close(); database.remove() })
+            return (
+                store,
+                {
+                    try? await store.close()
+                    database.remove()
+                }
+            )
         case .postgres:
             return try await PostgresTestDatabase.freshStore(faults: faults)
         }
@@ -85,9 +91,13 @@ public enum PostgresTestDatabase {
     public static func admin(_ url: String, _ sql: String) async throws {
         guard let components = URLComponents(string: url) else { throw NotConfigured() }
         let configuration = PostgresConnection.Configuration(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
-            username: components.user ?? "postgres", password: components.password,
-            database: String(components.path.dropFirst()), tls: .disable)
+            host: components.host ?? "127.0.0.1",
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: String(components.path.dropFirst()),
+            tls: .disable
+        )
         let logger = Logger(label: "lith-test-admin")
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {

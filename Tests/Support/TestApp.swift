@@ -60,7 +60,9 @@ public struct TestApp: Sendable {
     /// (no sockets), or over a real socket with `.live`, on a fresh store of
     /// `kind`.
     public static func run(
-        _ setup: TestingSetup = .router, on kind: StoreKind = .sqlite, configure: (inout AppConfiguration) -> Void = { _ in },
+        _ setup: TestingSetup = .router,
+        on kind: StoreKind = .sqlite,
+        configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
     ) async throws {
         let faults = StoreFaults()

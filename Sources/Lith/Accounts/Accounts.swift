@@ -13,8 +13,11 @@ public struct Accounts: Sendable {
     let logger: Logger?
 
     public init(
-        store: any UserStore, hasher: any PasswordHashing, passwordPolicy: PasswordPolicy = PasswordPolicy(),
-        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger? = nil
+        store: any UserStore,
+        hasher: any PasswordHashing,
+        passwordPolicy: PasswordPolicy = PasswordPolicy(),
+        clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger? = nil
     ) {
         self.store = store
         self.hasher = hasher
@@ -40,7 +43,11 @@ public struct Accounts: Sendable {
 
     /// The checks ``register(email:password:confirmation:)`` makes before it
     /// touches the store or the hasher: every field's problem at once.
-    public func validateNewAccount(email rawEmail: String, password rawPassword: String, confirmation: String) throws(FieldErrors) -> (
+    public func validateNewAccount(
+        email rawEmail: String,
+        password rawPassword: String,
+        confirmation: String
+    ) throws(FieldErrors) -> (
         EmailAddress, Password
     ) {
         var errors = FieldErrors()
@@ -88,7 +95,10 @@ public struct Accounts: Sendable {
             // Corrupted, another algorithm, or asking for more work than
             // Lith will do: a failed login, not a 500. The user id, not the
             // email, goes to the log.
-            logger?.warning("the stored password hash of a user can't be used: they can't log in until it is reset", metadata: ["user_id": "\(user.id)"])
+            logger?.warning(
+                "the stored password hash of a user can't be used: they can't log in until it is reset",
+                metadata: ["user_id": "\(user.id)"]
+            )
             try await hasher.verifyDummy(password)
             return nil
         }

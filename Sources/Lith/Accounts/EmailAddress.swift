@@ -30,7 +30,10 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
         let trimmed = raw.trimmingWhitespace().precomposedStringWithCanonicalMapping
         guard !trimmed.isEmpty else { throw .missing }
         guard trimmed.utf8.count <= Self.maximumLength else { throw .tooLong }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+        guard
+            !trimmed.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+            })
         else { throw .invalidCharacters }
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,

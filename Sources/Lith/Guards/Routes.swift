@@ -7,7 +7,7 @@ import Hummingbird
 ///
 /// Only ``Hummingbird/Router/addLith(_:originCheck:errorPage:)`` makes one,
 /// after installing Lith's middleware: a route can't be declared before it.
-public struct Routes<Context: LithRequestContext>: Sendable {
+public struct Routes<Context: LithRequestContext> {
     /// Routes that need a signed-in user (the default).
     public let signedIn: RouteGroup<Context>
     /// Routes only for guests; signed-in users are sent home.
@@ -17,43 +17,61 @@ public struct Routes<Context: LithRequestContext>: Sendable {
 
     init(_ router: Router<Context>, authentication: Authentication) {
         self.signedIn = RouteGroup(router.group().add(middleware: SignedInGate(authentication: authentication)))
-        self.guestOnly = RouteGroup(router.group().add(middleware: GuestOnlyGate(authentication: authentication)), paths: authentication.guestOnlyPaths)
+        self.guestOnly = RouteGroup(
+            router.group().add(middleware: GuestOnlyGate(authentication: authentication)),
+            paths: authentication.guestOnlyPaths
+        )
         self.public = RouteGroup(router.group())
     }
 
     /// A signed-in route.
     @discardableResult
-    public func get(_ path: RouterPath, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> RouteGroup<Context> {
+    public func get(
+        _ path: RouterPath,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> RouteGroup<Context> {
         signedIn.get(path, use: handler)
     }
 
     /// A signed-in route.
     @discardableResult
-    public func post(_ path: RouterPath, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> RouteGroup<Context> {
+    public func post(
+        _ path: RouterPath,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> RouteGroup<Context> {
         signedIn.post(path, use: handler)
     }
 
     /// A signed-in route.
     @discardableResult
-    public func put(_ path: RouterPath, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> RouteGroup<Context> {
+    public func put(
+        _ path: RouterPath,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> RouteGroup<Context> {
         signedIn.put(path, use: handler)
     }
 
     /// A signed-in route.
     @discardableResult
-    public func patch(_ path: RouterPath, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> RouteGroup<Context> {
+    public func patch(
+        _ path: RouterPath,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> RouteGroup<Context> {
         signedIn.patch(path, use: handler)
     }
 
     /// A signed-in route.
     @discardableResult
-    public func delete(_ path: RouterPath, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> RouteGroup<Context> {
+    public func delete(
+        _ path: RouterPath,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> RouteGroup<Context> {
         signedIn.delete(path, use: handler)
     }
 }
 
 /// Routes under one rule (signed in, guest only, public).
-public struct RouteGroup<Context: LithRequestContext>: Sendable {
+public struct RouteGroup<Context: LithRequestContext> {
     /// The Hummingbird group underneath, for what this doesn't offer
     /// (middleware of the app's own, nested groups): routes added to it keep the rule.
     public let routerGroup: RouterGroup<Context>
@@ -69,7 +87,9 @@ public struct RouteGroup<Context: LithRequestContext>: Sendable {
     /// Adds a route for `method` at `path`.
     @discardableResult
     public func on(
-        _ path: RouterPath, method: HTTPRequest.Method, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+        _ path: RouterPath,
+        method: HTTPRequest.Method,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
     ) -> Self {
         if let paths, !path.description.contains(":"), !path.description.contains("{"), !path.description.contains("*") {
             paths.insert(path.description.hasPrefix("/") ? path.description : "/" + path.description)

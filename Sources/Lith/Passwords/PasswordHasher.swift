@@ -45,7 +45,10 @@ public final class PasswordHasher: PasswordHashing {
     /// Runs scrypt on the pool, once admitted.
     private func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) async throws -> [UInt8] {
         try await admission.run {
-            try await pool.runIfActive { try Self.derive(password, salt: salt, parameters: parameters, length: length) }
+            try await pool.runIfActive {
+                HashingThreadPriority.lowerCurrentThread()
+                return try Self.derive(password, salt: salt, parameters: parameters, length: length)
+            }
         }
     }
 

@@ -50,9 +50,15 @@ public struct Authentication: Sendable {
     ///
     /// - Parameter flashes: the app's own flash messages, besides Lith's.
     public init(
-        store: any SessionStore & SecretStore, sessionPolicy: SessionPolicy = SessionPolicy(), cookies: CookieSettings = CookieSettings(),
-        loginPath: String = "/login", homePath: String = "/dashboard", logoutPath: String = "/logout", flashes: [Flash] = [],
-        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger? = nil
+        store: any SessionStore & SecretStore,
+        sessionPolicy: SessionPolicy = SessionPolicy(),
+        cookies: CookieSettings = CookieSettings(),
+        loginPath: String = "/login",
+        homePath: String = "/dashboard",
+        logoutPath: String = "/logout",
+        flashes: [Flash] = [],
+        clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger? = nil
     ) async throws {
         let key = try await store.sharedSecret(named: Self.csrfKeyName, candidate: SecureRandom.bytes(32))
         self.store = store
@@ -85,7 +91,8 @@ public struct Authentication: Sendable {
             return state
         }
         var state = AuthState(
-            record: RequestRecord(csrf: csrf, binding: .session(token), pendingFlash: pendingFlash, carriedFlashCookie: flashCookie != nil))
+            record: RequestRecord(csrf: csrf, binding: .session(token), pendingFlash: pendingFlash, carriedFlashCookie: flashCookie != nil)
+        )
         state.presentedToken = token
         let digest = token.digest
         guard let (session, user) = try await store.session(digest: digest) else {
@@ -115,7 +122,9 @@ public struct Authentication: Sendable {
     /// (a guest's page view writes nothing to the database).
     private func guest(_ request: Request, pendingFlash: Flash?, carriedFlash: Bool) -> AuthState {
         let nonce = request.cookieValue(cookies.csrfName).map(String.init).flatMap { CSRFTokens.isWellFormedNonce($0) ? $0 : nil }
-        return AuthState(record: RequestRecord(csrf: csrf, binding: .guest(nonce: nonce), pendingFlash: pendingFlash, carriedFlashCookie: carriedFlash))
+        return AuthState(
+            record: RequestRecord(csrf: csrf, binding: .guest(nonce: nonce), pendingFlash: pendingFlash, carriedFlashCookie: carriedFlash)
+        )
     }
 
     /// The cookie named a session that is gone: a guest, the token still
@@ -169,14 +178,21 @@ public struct Authentication: Sendable {
     /// planted before login (session fixation) is worthless afterwards. The
     /// CSRF token changes with it: it is derived from the session.
     public func logIn<Context: LithRequestContext>(
-        _ user: User, rememberMe: Bool = false, redirectTo destination: String? = nil, request: Request, context: Context
+        _ user: User,
+        rememberMe: Bool = false,
+        redirectTo destination: String? = nil,
+        request: Request,
+        context: Context
     ) async throws -> Response {
         if let previous = context.auth.presentedToken {
             try await store.deleteSession(digest: previous.digest)
         }
         let token = try await startSession(
-            for: user, rememberMe: rememberMe,
-            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }, ipAddress: context.clientAddress)
+            for: user,
+            rememberMe: rememberMe,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
+            ipAddress: context.clientAddress
+        )
         var response = Response.redirect(to: SafeRedirect.path(destination) ?? homePath, type: .normal)
         response.addCookie(sessionCookie(token, rememberMe: rememberMe))
         // The guest CSRF token has done its job; the session now binds CSRF.
@@ -243,16 +259,26 @@ public struct Authentication: Sendable {
     /// ``logIn`` that doesn't need a request. Tests use it to sign in
     /// without the form; it is not a way in for apps (no rotation, no cookie).
     @_spi(Testing) public func startSession(
-        for user: User, rememberMe: Bool = false, userAgent: String? = nil, ipAddress: String? = nil
+        for user: User,
+        rememberMe: Bool = false,
+        userAgent: String? = nil,
+        ipAddress: String? = nil
     ) async throws -> SessionToken {
         let token = SessionToken.generate()
         let now = clock()
         try await store.insertSession(
             SessionRecord(
-                tokenDigest: token.digest, userID: user.id, createdAt: now, lastSeenAt: now,
+                tokenDigest: token.digest,
+                userID: user.id,
+                createdAt: now,
+                lastSeenAt: now,
                 expiresAt: now.addingTimeInterval(sessionPolicy.lifetime(rememberMe: rememberMe)),
-                idleTimeout: sessionPolicy.idle(rememberMe: rememberMe), rememberMe: rememberMe,
-                userAgent: userAgent, ipAddress: ipAddress))
+                idleTimeout: sessionPolicy.idle(rememberMe: rememberMe),
+                rememberMe: rememberMe,
+                userAgent: userAgent,
+                ipAddress: ipAddress
+            )
+        )
         return token
     }
 

@@ -17,8 +17,15 @@ public struct SessionRecord: Sendable, Hashable {
     public let ipAddress: String?
 
     public init(
-        tokenDigest: SessionToken.Digest, userID: User.ID, createdAt: Date, lastSeenAt: Date, expiresAt: Date,
-        idleTimeout: TimeInterval, rememberMe: Bool, userAgent: String?, ipAddress: String?
+        tokenDigest: SessionToken.Digest,
+        userID: User.ID,
+        createdAt: Date,
+        lastSeenAt: Date,
+        expiresAt: Date,
+        idleTimeout: TimeInterval,
+        rememberMe: Bool,
+        userAgent: String?,
+        ipAddress: String?
     ) {
         self.tokenDigest = tokenDigest
         self.userID = userID

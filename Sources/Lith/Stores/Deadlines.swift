@@ -34,7 +34,8 @@ final class Deadlines: Sendable {
     /// its own cancellation. `start` may return the task doing the work, which
     /// is cancelled when the call ends any other way.
     private func call<T: Sendable>(
-        seconds: Double, _ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Task<Void, Never>?
+        seconds: Double,
+        _ start: (@escaping @Sendable (Result<T, any Error>) -> Void) -> Task<Void, Never>?
     ) async throws -> T {
         let seconds = min(max(seconds, 0.001), 3600)
         let due = ContinuousClock.now + .seconds(seconds)
@@ -83,6 +84,9 @@ final class Deadlines: Sendable {
 
     /// How many calls are in flight (for tests).
     var pendingCount: Int { state.withLockedValue { $0.calls.count } }
+
+    /// When the calls in flight are due (for tests).
+    var pendingDues: [ContinuousClock.Instant] { state.withLockedValue { $0.calls.values.map(\.due) } }
 
     /// One-off: runs `operation` under a deadline with a sweeper of its own,
     /// for calls made before a store exists (the start-up probe).

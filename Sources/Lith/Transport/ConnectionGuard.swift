@@ -56,7 +56,11 @@ final class ConnectionGuard {
     private var timerDue: NIODeadline?
 
     init(
-        channel: any Channel, limits: ConnectionLimits, allowedHosts: AllowedHosts, registry: ConnectionRegistry, presence: ClientPresence,
+        channel: any Channel,
+        limits: ConnectionLimits,
+        allowedHosts: AllowedHosts,
+        registry: ConnectionRegistry,
+        presence: ClientPresence,
         log: RateLimitedLog
     ) {
         let now = NIODeadline.now()
@@ -97,7 +101,11 @@ final class ConnectionGuard {
         }
         bytesThisRequest += count
         guard bytesThisRequest <= limits.maximumRequestBytes else {
-            refuse(.payloadTooLarge, "This request is larger than this site accepts.", reason: "request larger than \(limits.maximumRequestBytes) bytes")
+            refuse(
+                .payloadTooLarge,
+                "This request is larger than this site accepts.",
+                reason: "request larger than \(limits.maximumRequestBytes) bytes"
+            )
             return false
         }
         return true
@@ -206,18 +214,24 @@ final class ConnectionGuard {
     /// strip the length from an answer to CONNECT: every refusal says how
     /// long it is, so a client can tell it arrived whole.
     func refuse(
-        _ status: HTTPResponseStatus, _ message: String, reason: @autoclosure () -> String, level: Logger.Level = .info,
-        retryAfter: Int? = nil, withBody: Bool = true
+        _ status: HTTPResponseStatus,
+        _ message: String,
+        reason: @autoclosure () -> String,
+        level: Logger.Level = .info,
+        retryAfter: Int? = nil,
+        withBody: Bool = true
     ) {
         guard phase != .closing, let context = rawContext else { return }
         phase = .closing
         refused = true
         entry.markBusy()
         log.log(
-            level, "refused a request",
+            level,
+            "refused a request",
             metadata: [
                 "status": "\(status.code)", "reason": "\(reason())", "peer": "\(context.channel.remoteAddress?.ipAddress ?? "?")",
-            ])
+            ]
+        )
         guard requestsInFlight == 0 || (requestsInFlight == 1 && !responseStarted) else {
             context.close(promise: nil)
             return

@@ -63,13 +63,17 @@ final class ConnectionRegistry: Sendable {
         }
         if let evicted {
             log.log(
-                .notice, "connection limit reached: closed the longest-idle connection",
-                metadata: ["limit": "\(limits.maximumConnections)", "peer": "\(evicted.channel.remoteAddress?.ipAddress ?? "?")"])
+                .notice,
+                "connection limit reached: closed the longest-idle connection",
+                metadata: ["limit": "\(limits.maximumConnections)", "peer": "\(evicted.channel.remoteAddress?.ipAddress ?? "?")"]
+            )
             evicted.channel.close(promise: nil)
         } else if !admitted {
             log.log(
-                .warning, "connection limit reached and every connection is mid-request: refused a new one with 503",
-                metadata: ["limit": "\(limits.maximumConnections)"])
+                .warning,
+                "connection limit reached and every connection is mid-request: refused a new one with 503",
+                metadata: ["limit": "\(limits.maximumConnections)"]
+            )
         }
         return admitted
     }
@@ -97,7 +101,8 @@ final class ConnectionRegistry: Sendable {
         let grace = limits.shutdownGracePeriod
         logger.info(
             "shutdown: stopped accepting connections; waiting for requests in progress",
-            metadata: ["open_connections": "\(open.count)", "requests_in_progress": "\(busy)", "grace_period": "\(grace)"])
+            metadata: ["open_connections": "\(open.count)", "requests_in_progress": "\(busy)", "grace_period": "\(grace)"]
+        )
         eventLoop.scheduleTask(in: TimeAmount(grace)) { [self] in
             let left = state.withLockedValue { state -> [Entry] in
                 defer { state.entries = [:] }
@@ -106,7 +111,8 @@ final class ConnectionRegistry: Sendable {
             guard !left.isEmpty else { return }
             logger.warning(
                 "shutdown: grace period over; closing connections whose requests did not finish",
-                metadata: ["connections": "\(left.count)", "grace_period": "\(grace)"])
+                metadata: ["connections": "\(left.count)", "grace_period": "\(grace)"]
+            )
             for entry in left { entry.channel.close(promise: nil) }
         }
     }

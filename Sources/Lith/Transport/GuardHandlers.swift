@@ -31,8 +31,12 @@ final class ByteBudgetHandler: ChannelInboundHandler, RemovableChannelHandler {
         connection.start(with: context)
         if !connection.registry.admit(connection.entry) {
             connection.refuse(
-                .serviceUnavailable, "This server has too many connections open. Please try again in a moment.",
-                reason: "connection limit \(connection.limits.maximumConnections) reached", level: .warning, retryAfter: 5)
+                .serviceUnavailable,
+                "This server has too many connections open. Please try again in a moment.",
+                reason: "connection limit \(connection.limits.maximumConnections) reached",
+                level: .warning,
+                retryAfter: 5
+            )
         }
     }
 
@@ -126,7 +130,10 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if parserError == .headerOverflow {
             connection.refuse(
-                .requestHeaderFieldsTooLarge, "The request's headers are larger than this site accepts.", reason: "headers too large")
+                .requestHeaderFieldsTooLarge,
+                "The request's headers are larger than this site accepts.",
+                reason: "headers too large"
+            )
         } else {
             connection.refuse(.badRequest, "The request could not be read.", reason: "malformed request: \(parserError)")
         }

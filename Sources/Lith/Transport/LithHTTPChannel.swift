@@ -36,7 +36,13 @@ public struct LithHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let presence = ClientPresence()
             let connection = ConnectionGuard(
-                channel: channel, limits: limits, allowedHosts: allowedHosts, registry: registry, presence: presence, log: log)
+                channel: channel,
+                limits: limits,
+                allowedHosts: allowedHosts,
+                registry: registry,
+                presence: presence,
+                log: log
+            )
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(ByteBudgetHandler(connection))
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
@@ -53,7 +59,9 @@ public struct LithHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             try pipeline.addHandler(RequestGuardHandler(connection))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                wrappingChannelSynchronously: channel,
+                configuration: .init(isOutboundHalfClosureEnabled: true)
+            )
             return Value(asyncChannel: asyncChannel, presence: presence)
         }
     }

@@ -65,13 +65,18 @@ extension Router where Context: LithRequestContext {
     ///   - errorPage: the app's pages for errors; without it, errors get
     ///     Hummingbird's plain responses (with Lith's headers).
     public func addLith(
-        _ authentication: Authentication, originCheck: OriginCheck = OriginCheck(), errorPage: ErrorPage<Context>? = nil
+        _ authentication: Authentication,
+        originCheck: OriginCheck = OriginCheck(),
+        errorPage: ErrorPage<Context>? = nil
     ) -> Routes<Context> {
         add(
             middleware: LithMiddleware(
                 authentication: authentication,
                 csrf: CSRFGate(tokens: authentication.csrf, originCheck: originCheck, https: authentication.cookies.secure),
-                securityHeaders: SecurityHeaders(secure: authentication.cookies.secure), errorPage: errorPage))
+                securityHeaders: SecurityHeaders(secure: authentication.cookies.secure),
+                errorPage: errorPage
+            )
+        )
         return Routes(self, authentication: authentication)
     }
 }

@@ -22,15 +22,22 @@ struct LoginHandlers: Sendable {
     func submit(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
         let form = context.form
         var page = LoginPage(
-            email: form.text("email"), next: SafeRedirect.path(form["next"]) ?? "",
-            rememberMe: form["remember_me"].map { !$0.isEmpty && $0 != "0" } ?? false)
+            email: form.text("email"),
+            next: SafeRedirect.path(form["next"]) ?? "",
+            rememberMe: form["remember_me"].map { !$0.isEmpty && $0 != "0" } ?? false
+        )
         do {
             guard let user = try await accounts.authenticate(email: page.email, password: form.text("password")) else {
                 page.fields.formError = Self.invalidCredentials
                 return pages.render(page, status: .unprocessableContent, auth: context.auth)
             }
             return try await authentication.logIn(
-                user, rememberMe: page.rememberMe, redirectTo: page.next.isEmpty ? nil : page.next, request: request, context: context)
+                user,
+                rememberMe: page.rememberMe,
+                redirectTo: page.next.isEmpty ? nil : page.next,
+                request: request,
+                context: context
+            )
         } catch let errors as FieldErrors {
             page.fields.errors = errors
             return pages.render(page, status: .unprocessableContent, auth: context.auth)

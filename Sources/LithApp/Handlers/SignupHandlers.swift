@@ -16,7 +16,10 @@ struct SignupHandlers: Sendable {
         var page = SignupPage(email: form.text("email"), minimumPasswordLength: accounts.passwordPolicy.minimumLength)
         do {
             let user = try await accounts.register(
-                email: page.email, password: form.text("password"), confirmation: form.text("password_confirmation"))
+                email: page.email,
+                password: form.text("password"),
+                confirmation: form.text("password_confirmation")
+            )
             var response = try await authentication.logIn(user, request: request, context: context)
             authentication.flash(.signedUp, on: &response, context: context)
             return response

@@ -12,6 +12,12 @@ protocol Page: Sendable {
     var title: String { get }
     /// The page's values, in the order the template reads them.
     func fill(_ model: inout PageModel)
+    /// A page with wider content than a form (the dashboard).
+    static var isWide: Bool { get }
+}
+
+extension Page {
+    static var isWide: Bool { false }
 }
 
 /// The fields of Lith's account forms, each with its error message and
@@ -71,6 +77,7 @@ struct SignupPage: Page {
 
 struct DashboardPage: Page {
     static let template = "dashboard"
+    static let isWide = true
     let user: User
     let session: SessionRecord
 

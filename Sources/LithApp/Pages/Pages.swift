@@ -61,8 +61,10 @@ public struct Pages: Sendable {
         let failure = ErrorPage(heading: "Something went wrong", message: ErrorPages.failureMessage)
         let html = P.self == ErrorPage.self ? nil : self.html(failure, auth: auth)
         return Response(
-            status: .internalServerError, headers: Self.htmlHeaders,
-            body: .init(byteBuffer: html ?? ByteBuffer(string: "<!doctype html><title>500</title><p>Something went wrong.</p>")))
+            status: .internalServerError,
+            headers: Self.htmlHeaders,
+            body: .init(byteBuffer: html ?? ByteBuffer(string: "<!doctype html><title>500</title><p>Something went wrong.</p>"))
+        )
     }
 
     /// Built once: a header literal validates its bytes every time it is made.
@@ -74,6 +76,7 @@ public struct Pages: Sendable {
         model.reserveCapacity(20)
         page.fill(&model)
         model["title"] = .text(page.title)
+        if P.isWide { model["wide"] = .flag(true) }
         // Signed-in pages carry the logout form; guests' only when the page
         // has a form of its own (a guest's 404 mints no CSRF nonce).
         if auth.isSignedIn || P.self == LoginPage.self || P.self == SignupPage.self { model["csrf_token"] = .text(auth.csrfToken) }
@@ -88,6 +91,7 @@ public struct Pages: Sendable {
         var model = PageModel()
         DashboardPage(user: user, session: session).fill(&model)
         model["title"] = "Dashboard"
+        model["wide"] = .flag(true)
         model["csrf_token"] = .text(csrfToken)
         model["current_user"] = .object(["email": user.email.value])
         return templates.render(DashboardPage.template, model)
@@ -112,7 +116,9 @@ enum TemplateCheck {
             }
             let tag = rest[open.upperBound..<close.lowerBound]
             if let first = tag.first, "{&%=".contains(first) {
-                throw Unsupported(description: "template \(name): '{{\(tag)}}' is not supported (unescaped output, pragmas and delimiter changes are refused)")
+                throw Unsupported(
+                    description: "template \(name): '{{\(tag)}}' is not supported (unescaped output, pragmas and delimiter changes are refused)"
+                )
             }
             if tag.first != "!", tag.contains("(") {
                 throw Unsupported(description: "template \(name): '{{\(tag)}}' is not supported (transforms are refused)")

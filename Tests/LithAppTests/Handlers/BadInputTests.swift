@@ -1,10 +1,11 @@
 import HTTPTypes
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Hostile and broken requests get a clear 4xx page, never a 5xx or a crash.
 @Suite("Bad input")
@@ -101,4 +102,3 @@ struct BadInputTests {
         }
     }
 }
-

@@ -1,10 +1,11 @@
 import HTTPTypes
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Every POST needs the browser's CSRF token and a same-origin source; a guest's
 /// token costs the database nothing.
@@ -17,7 +18,9 @@ struct CSRFTests {
             let browser = TestBrowser(client)
             _ = try await browser.get("/login")  // holds a guest cookie, but sends no token
             let response = try await browser.post(
-                path, fields: ["email": "bob@example.com", "password": TestApp.password, "password_confirmation": TestApp.password])
+                path,
+                fields: ["email": "bob@example.com", "password": TestApp.password, "password_confirmation": TestApp.password]
+            )
             #expect(response.status == .forbidden)
             #expect(response.setCookie(named: "lith_session") == nil)
             #expect(try await app.store.users().count == 1)
@@ -35,7 +38,9 @@ struct CSRFTests {
             let victim = TestBrowser(client)
             _ = try await victim.get("/login")
             let response = try await victim.post(
-                "/login", fields: ["csrf_token": attackersToken, "email": "ada@example.com", "password": TestApp.password])
+                "/login",
+                fields: ["csrf_token": attackersToken, "email": "ada@example.com", "password": TestApp.password]
+            )
             #expect(response.status == .forbidden)
         }
     }
@@ -64,8 +69,10 @@ struct CSRFTests {
             let token = try #require(try await browser.get("/login").csrfToken(forFormWithAction: "/login"))
             // when the login POST says it came from `value`
             let response = try await browser.post(
-                "/login", fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password],
-                headers: [HTTPField.Name(header)!: value])
+                "/login",
+                fields: ["csrf_token": token, "email": "ada@example.com", "password": TestApp.password],
+                headers: [HTTPField.Name(header)!: value]
+            )
             // then only same-origin (or user-initiated) requests get through
             #expect(response.status == (accepted ? .seeOther : .forbidden))
             #expect(try await app.store.sessionCount() == (accepted ? 1 : 0))
@@ -78,7 +85,10 @@ struct CSRFTests {
             try await browser.logIn(as: try await app.user(), using: app.authentication)
             let token = try #require(try await browser.get("/dashboard").csrfToken(forFormWithAction: "/logout"))
             let response = try await browser.post(
-                "/logout", body: "{}", headers: [.contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: token])
+                "/logout",
+                body: "{}",
+                headers: [.contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: token]
+            )
             #expect(response.location == "/login")
             #expect(try await app.store.sessionCount() == 0)
         }
@@ -100,7 +110,12 @@ struct CSRFTests {
             try await browser.logIn(as: try await app.user(), using: app.authentication)
             let cookie = try #require(await browser.cookie("lith_session"))
             for method in [HTTPRequest.Method.head, .options] {
-                let response = try await client.executeRequest(uri: "/logout", method: method, headers: [.cookie: "lith_session=\(cookie)"], body: nil)
+                let response = try await client.executeRequest(
+                    uri: "/logout",
+                    method: method,
+                    headers: [.cookie: "lith_session=\(cookie)"],
+                    body: nil
+                )
                 #expect(![.found, .seeOther].contains(response.status))
             }
             #expect(try await app.store.sessionCount() == 1)

@@ -1,10 +1,11 @@
 import HTTPTypes
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Ported from the seed documents (guest-only login page, the "sneaky bug"
 /// where login didn't really log in, `next`) and the security decisions on login.
@@ -46,7 +47,7 @@ struct LoginTests {
             #expect(response.location == "/dashboard")
             let dashboard = try await browser.follow(response)
             #expect(dashboard.status == .ok)
-            #expect(dashboard.body.contains("Hello, ada@example.com!"))
+            #expect(dashboard.body.contains("Hello, <span class=\"email\">ada@example.com</span>!"))
             #expect(try await app.store.sessionCount() == 1)
         }
     }
@@ -106,7 +107,10 @@ struct LoginTests {
             let login = try await browser.follow(redirect)
             #expect(login.inputValue("next", inFormWithAction: "/login") == "/dashboard?tab=security&x=1")
             let response = try await browser.submit(
-                ["email": "ada@example.com", "password": TestApp.password], from: redirect.location!, action: "/login")
+                ["email": "ada@example.com", "password": TestApp.password],
+                from: redirect.location!,
+                action: "/login"
+            )
             // then they come back to it
             #expect(response.location == "/dashboard?tab=security&x=1")
         }
@@ -120,7 +124,10 @@ struct LoginTests {
         try await TestApp.run { app, client in
             try await app.user("ada@example.com")
             let response = try await TestBrowser(client).submit(
-                ["email": "ada@example.com", "password": TestApp.password, "next": next], from: "/login", action: "/login")
+                ["email": "ada@example.com", "password": TestApp.password, "next": next],
+                from: "/login",
+                action: "/login"
+            )
             #expect(response.status == .seeOther)
             #expect(response.location == "/dashboard")
         }
@@ -145,7 +152,7 @@ struct LoginTests {
         }
     }
 
-    @Test func loggingInAgainReplacesTheSessionInsteadOfAddingOne() async throws {
+    @Test func loggingInAfterLoggingOutLeavesExactlyOneSession() async throws {
         try await TestApp.run { app, client in
             // given a browser that logged in and out
             try await app.user("ada@example.com")

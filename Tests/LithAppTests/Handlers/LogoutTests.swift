@@ -1,10 +1,11 @@
 import HTTPTypes
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Ported from the seed's Django lab (`test_user_can_logout_to_terminate_session`,
 /// `test_logout_is_not_accessible_via_GET`), plus what logout must do beyond them.

@@ -2,11 +2,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import NIOCore
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// The headers and cookie flags DESIGN.md promises on every page.
 @Suite("Security headers and cookies")

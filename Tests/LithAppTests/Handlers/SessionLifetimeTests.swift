@@ -1,9 +1,10 @@
 import Foundation
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Sessions end on the server's clock: absolute lifetime, idle time, and the
 /// longer "remember me" pair; and a signed-in view writes rarely.

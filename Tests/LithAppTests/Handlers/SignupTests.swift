@@ -1,10 +1,11 @@
 import HTTPTypes
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// Ported from the seed's Flask lesson (user creation stores no plain-text
 /// password; empty email or password is rejected) and the signup contract.
@@ -22,7 +23,7 @@ struct SignupTests {
             #expect(response.location == "/dashboard")
             #expect(try await app.store.users().map(\.email.value) == ["ada@example.com"])
             let dashboard = try await browser.follow(response)
-            #expect(dashboard.body.contains("Hello, ada@example.com!"))
+            #expect(dashboard.body.contains("Hello, <span class=\"email\">ada@example.com</span>!"))
         }
     }
 
@@ -59,7 +60,10 @@ struct SignupTests {
         ("ada@example.com", "pass\u{0}word-long", "pass\u{0}word-long", "can&#39;t contain NUL"),
     ])
     func invalidSignupsShowTheFormAgainWithTheErrorAndCreateNothing(
-        email: String, password: String, confirmation: String, message: String
+        email: String,
+        password: String,
+        confirmation: String,
+        message: String
     ) async throws {
         try await TestApp.run { app, client in
             // when a signup is invalid
@@ -99,7 +103,9 @@ struct SignupTests {
             // and a POST with a valid token is redirected too, creating nothing
             let token = try #require(try await browser.get("/dashboard").csrfToken(forFormWithAction: "/logout"))
             let post = try await browser.post(
-                "/signup", fields: ["csrf_token": token, "email": "bob@example.com", "password": TestApp.password, "password_confirmation": TestApp.password])
+                "/signup",
+                fields: ["csrf_token": token, "email": "bob@example.com", "password": TestApp.password, "password_confirmation": TestApp.password]
+            )
             #expect(post.location == "/dashboard")
             #expect(try await app.store.users().count == 1)
         }
@@ -129,7 +135,7 @@ struct SignupTests {
                         let browser = TestBrowser(client)
                         let response = try await browser.signUp(email: "user\(index)@example.com", password: TestApp.password)
                         #expect(response.location == "/dashboard")
-                        #expect(try await browser.get("/dashboard").body.contains("Hello, user\(index)@example.com!"))
+                        #expect(try await browser.get("/dashboard").body.contains("Hello, <span class=\"email\">user\(index)@example.com</span>!"))
                     }
                 }
                 try await group.waitForAll()

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
+
+@_spi(Testing) @testable import Lith
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 @Suite("Store failures")
 struct StoreFailureTests {

@@ -1,10 +1,11 @@
 import Foundation
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import Mustache
 import NIOCore
 import Testing
+
+@_spi(Testing) @testable import Lith
 @testable import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// The compiled-shape cache must render exactly what mustache renders.
 @Suite("Compiled templates")
@@ -14,7 +15,8 @@ struct CompiledTemplatesTests {
         try! library.register(
             "<p>{{title}}</p>{{#user}}<b>{{email}}</b>{{/user}}{{^user}}guest{{/user}}{{#error}}<em>{{error}}</em>{{/error}}"
                 + "{{#on}}ON{{/on}}<input value=\"{{value}}\">{{> part}}",
-            named: "page")
+            named: "page"
+        )
         try! library.register("<i>{{title}}</i>", named: "part")
         return CompiledTemplates(library: library)
     }()
@@ -108,11 +110,25 @@ struct CompiledTemplatesTests {
     @Test func theAppsOwnPagesRenderAsMustacheDoes() async throws {
         let pages = try await Pages.load()
         let models: [(String, PageModel)] = [
-            ("login", ["title": "Log in", "csrf_token": "tok", "email": "a&b@example.com", "next": "/x?a=1&b=2", "remember_me": true,
-                       "form_error": "Invalid email or password.", "flash": .object(["message": "You have been logged out.", "kind": "info"])]),
-            ("signup", ["title": "Sign up", "csrf_token": "tok", "email": "", "email_error": "Enter your email address.", "minimum_password_length": "8"]),
-            ("dashboard", ["title": "Dashboard", "csrf_token": "tok", "current_user": .object(["email": "o'neil@example.com"]), "email": "o'neil@example.com",
-                           "signed_in_at": "2026-11-21 20:36 UTC", "signed_in_at_iso": "2026-11-21T20:36:00Z", "session_end": "later"]),
+            (
+                "login",
+                [
+                    "title": "Log in", "csrf_token": "tok", "email": "a&b@example.com", "next": "/x?a=1&b=2", "remember_me": true,
+                    "form_error": "Invalid email or password.", "flash": .object(["message": "You have been logged out.", "kind": "info"]),
+                ]
+            ),
+            (
+                "signup",
+                ["title": "Sign up", "csrf_token": "tok", "email": "", "email_error": "Enter your email address.", "minimum_password_length": "8"]
+            ),
+            (
+                "dashboard",
+                [
+                    "title": "Dashboard", "csrf_token": "tok", "current_user": .object(["email": "o'neil@example.com"]),
+                    "email": "o'neil@example.com",
+                    "signed_in_at": "2026-11-21 20:36 UTC", "signed_in_at_iso": "2026-11-21T20:36:00Z", "session_end": "later",
+                ]
+            ),
             ("error", ["title": "Page not found", "csrf_token": "", "heading": "Page not found", "message": "There is no page at this address."]),
         ]
         for (template, model) in models {

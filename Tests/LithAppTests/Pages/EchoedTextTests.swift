@@ -1,7 +1,8 @@
-@_spi(Testing) @testable import Lith
-import Testing
-@testable import LithApp
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
+@testable import LithApp
 
 /// What a rejected form may echo back of what was typed.
 @Suite("Echoed text")

@@ -1,8 +1,9 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
-@testable import LithApp
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
+@testable import LithApp
 
 @Suite("Dashboard dates")
 struct DashboardDatesTests {

@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// The browser's word on where a POST came from: scheme, host and port must
 /// all be the site's own.

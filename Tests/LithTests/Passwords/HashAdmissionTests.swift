@@ -1,8 +1,9 @@
 import Foundation
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import NIOConcurrencyHelpers
 import Testing
-@_spi(Testing) import LithTestSupport
+
+@_spi(Testing) @testable import Lith
 
 /// The door in front of the hashing pool: at most `slots` hashes at once,
 /// a wait bounded in time, no work for clients that have gone.
@@ -29,7 +30,10 @@ struct HashAdmissionTests {
 
         func callAsFunction() async throws {
             runs.withLockedValue { $0 += 1 }
-            running.withLockedValue { $0.now += 1; $0.most = max($0.most, $0.now) }
+            running.withLockedValue {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+            }
             try await Task.sleep(for: duration)
             running.withLockedValue { $0.now -= 1 }
         }

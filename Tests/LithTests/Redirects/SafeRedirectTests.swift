@@ -1,6 +1,6 @@
 @_spi(Testing) import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
 
 @Suite("Safe redirects")
 struct SafeRedirectTests {

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 @Suite("Session policy")
 struct SessionPolicyTests {
@@ -9,8 +10,16 @@ struct SessionPolicyTests {
 
     private func session(lifetime: TimeInterval, idle: TimeInterval, rememberMe: Bool = false) -> SessionRecord {
         SessionRecord(
-            tokenDigest: SessionToken.generate().digest, userID: 1, createdAt: start, lastSeenAt: start,
-            expiresAt: start.addingTimeInterval(lifetime), idleTimeout: idle, rememberMe: rememberMe, userAgent: nil, ipAddress: nil)
+            tokenDigest: SessionToken.generate().digest,
+            userID: 1,
+            createdAt: start,
+            lastSeenAt: start,
+            expiresAt: start.addingTimeInterval(lifetime),
+            idleTimeout: idle,
+            rememberMe: rememberMe,
+            userAgent: nil,
+            ipAddress: nil
+        )
     }
 
     @Test func shorterTimeoutsApplyToSessionsCreatedUnderLongerOnes() {

@@ -1,8 +1,8 @@
 import Foundation
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import Logging
 import Testing
-@_spi(Testing) import LithTestSupport
 
 @Suite("Session purge job")
 struct SessionPurgeTests {

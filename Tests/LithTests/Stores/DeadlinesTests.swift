@@ -1,8 +1,9 @@
 import Foundation
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import NIOConcurrencyHelpers
 import Testing
-@_spi(Testing) import LithTestSupport
+
+@_spi(Testing) @testable import Lith
 
 @Suite("Store call deadlines")
 final class DeadlinesTests: Sendable {
@@ -82,7 +83,9 @@ final class DeadlinesTests: Sendable {
     /// The call failed as unavailable, no sooner than its deadline and well
     /// before a stuck call would have returned (with room for a busy machine).
     private func expectTimedOut(
-        _ outcome: Result<Int, any Error>, deadline: Duration, since started: ContinuousClock.Instant,
+        _ outcome: Result<Int, any Error>,
+        deadline: Duration,
+        since started: ContinuousClock.Instant,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let elapsed = ContinuousClock.now - started

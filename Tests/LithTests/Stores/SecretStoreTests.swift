@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// Secrets every instance shares (``SecretStore``), run against each store.
 @Suite("Secret store")

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// What every store must do with sessions (``SessionStore``), run against each store.
 @Suite("Session store")
@@ -42,7 +43,11 @@ struct SessionStoreTests {
         try await kind.with { store in
             var owners: [(SessionToken, User?)] = []
             for index in 0..<12 {
-                let user = try await store.insertUser(email: try EmailAddress("user\(index)@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+                let user = try await store.insertUser(
+                    email: try EmailAddress("user\(index)@example.com"),
+                    passwordHash: Fixtures.hash,
+                    at: Fixtures.now
+                )
                 let token = SessionToken.generate()
                 try await store.insertSession(Fixtures.session(token, user: user))
                 owners.append((token, user))

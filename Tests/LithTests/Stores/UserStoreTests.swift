@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// What every store must do with accounts (``UserStore``), run against each store.
 @Suite("User store")
@@ -11,7 +12,9 @@ struct UserStoreTests {
         "PostgreSQL store is reachable",
         .enabled(
             if: PostgresTestDatabase.url != nil || PostgresTestDatabase.isCI,
-            "LITH_TEST_POSTGRES_URL is not set: the PostgreSQL store tests are skipped (scripts/postgres.sh start prints a URL)"))
+            "LITH_TEST_POSTGRES_URL is not set: the PostgreSQL store tests are skipped (scripts/postgres.sh start prints a URL)"
+        )
+    )
     func postgresStoreIsReachable() async throws {
         try await StoreKind.postgres.with { store in
             let users = try await store.users()

@@ -1,6 +1,6 @@
 @_spi(Testing) import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
 
 /// Text from a request as it may appear in a log line.
 @Suite("Log-safe text")

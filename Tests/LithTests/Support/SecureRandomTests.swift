@@ -1,6 +1,7 @@
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 @Suite("Secure random bytes")
 struct SecureRandomTests {

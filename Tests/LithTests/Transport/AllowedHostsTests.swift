@@ -1,15 +1,17 @@
 @_spi(Testing) import Lith
-import Testing
 import LithApp
 @_spi(Testing) import LithTestSupport
+import Testing
 
 /// The host names the site answers to, and what counts as a host name.
 @Suite("Allowed hosts")
 struct AllowedHostsTests {
-    @Test(arguments: [
-        ("login.example.com", "login.example.com", nil), ("Login.Example.COM.:8443", "login.example.com", 8443),
-        ("127.0.0.1:8080", "127.0.0.1", 8080), ("[::1]:8080", "[::1]", 8080), ("localhost", "localhost", nil),
-    ] as [(String, String, Int?)])
+    @Test(
+        arguments: [
+            ("login.example.com", "login.example.com", nil), ("Login.Example.COM.:8443", "login.example.com", 8443),
+            ("127.0.0.1:8080", "127.0.0.1", 8080), ("[::1]:8080", "[::1]", 8080), ("localhost", "localhost", nil),
+        ] as [(String, String, Int?)]
+    )
     func aHostHeaderIsNormalised(value: String, name: String, port: Int?) throws {
         let host = try #require(HostHeader(value))
         #expect(host.name == name)

@@ -1,10 +1,10 @@
 import Foundation
 import HummingbirdTesting
 @_spi(Testing) import Lith
-import LithTesting
-import Testing
 import LithApp
 @_spi(Testing) import LithTestSupport
+import LithTesting
+import Testing
 
 /// What a client can no longer do to a server it reaches directly: hold a
 /// connection without sending, trickle a request, or fill the server with
@@ -70,7 +70,8 @@ struct ConnectionLimitsTests {
             // given a form post whose body stalls after a few bytes
             let stalled = try RawConnection(port: try #require(client.port))
             await stalled.send(
-                "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 300\r\n\r\nemail=")
+                "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 300\r\n\r\nemail="
+            )
             // then it is answered 408 and closed once the body timeout passes
             let (answer, closed) = await stalled.receiveUntilClosed(within: 5)
             #expect(answer.statusCode == 408)
@@ -103,7 +104,9 @@ struct ConnectionLimitsTests {
             var busy: [RawConnection] = []
             for _ in 0..<2 {
                 let connection = try RawConnection(port: port)
-                await connection.send("POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n")
+                await connection.send(
+                    "POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+                )
                 busy.append(connection)
             }
             try await Task.sleep(for: .milliseconds(200))

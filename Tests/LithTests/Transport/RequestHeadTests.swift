@@ -1,10 +1,10 @@
 import Foundation
 import HummingbirdTesting
 @_spi(Testing) import Lith
-import LithTesting
-import Testing
 import LithApp
 @_spi(Testing) import LithTestSupport
+import LithTesting
+import Testing
 
 /// Requests refused before any handler runs: other protocols, other hosts,
 /// heads and framing larger than the site accepts. Each refusal is a whole
@@ -82,7 +82,8 @@ struct RequestHeadTests {
             let post = try RawConnection(port: port)
             await post.send(
                 "POST /signup HTTP/1.1\r\nHost: rebind.evil.example:\(port)\r\nOrigin: http://rebind.evil.example:\(port)\r\n"
-                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
             #expect(await post.receiveUntilClosed(within: 5).text.statusCode == 400)
             #expect(try await app.store.users().isEmpty)
         }
@@ -104,7 +105,8 @@ struct RequestHeadTests {
             // given a chunk-size line followed by a megabyte of "extension"
             let connection = try RawConnection(port: try #require(client.port))
             await connection.send(
-                "POST /login HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n5;")
+                "POST /login HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n5;"
+            )
             await connection.send([UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20))
             // then the server answers 413 and closes, instead of reading on
             let (answer, closed) = await connection.receiveUntilClosed(within: 3)

@@ -1,11 +1,11 @@
 import Foundation
 @_spi(Testing) import Lith
+import LithApp
+@_spi(Testing) import LithTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
-import LithApp
-@_spi(Testing) import LithTestSupport
 
 /// SIGTERM always ends the process: requests in progress get a grace
 /// period, and then whatever is left is closed.
@@ -14,7 +14,8 @@ struct ShutdownTests {
     /// Runs the app until `body` returns, then shuts it down gracefully;
     /// returns how long the shutdown took.
     static func serve(
-        grace: Duration, _ body: @Sendable (_ port: Int) async throws -> Void
+        grace: Duration,
+        _ body: @Sendable (_ port: Int) async throws -> Void
     ) async throws -> Duration {
         let database = TemporaryDatabase()
         defer { database.remove() }
@@ -27,7 +28,8 @@ struct ShutdownTests {
         let port = NIOLockedValueBox<Int?>(nil)
         let group = ServiceGroup(
             services: [try app.application { channel in port.withLockedValue { $0 = channel.localAddress?.port } }],
-            logger: logger)
+            logger: logger
+        )
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             while port.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
@@ -46,7 +48,8 @@ struct ShutdownTests {
             let connection = try RawConnection(port: port)
             await connection.send(
                 "POST /signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 300\r\n\r\n"
-                    + String(repeating: "e", count: 40))
+                    + String(repeating: "e", count: 40)
+            )
             stalled.keep(connection)
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 @Suite("Reading a cookie")
 struct CookieValueTests {

@@ -1,6 +1,6 @@
 @_spi(Testing) import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
 
 @Suite("Form decoding")
 struct FormDataTests {
@@ -17,7 +17,10 @@ struct FormDataTests {
         #expect(try FormData(urlEncoded: Array("a=1&a=2".utf8))["a"] == "1")
     }
 
-    @Test(arguments: [("a=%", FormData.Problem.malformedEncoding), ("a=%4", .malformedEncoding), ("a=%zz", .malformedEncoding), ("a=%FF", .invalidUTF8), ("a=%C3%28", .invalidUTF8)])
+    @Test(arguments: [
+        ("a=%", FormData.Problem.malformedEncoding), ("a=%4", .malformedEncoding), ("a=%zz", .malformedEncoding), ("a=%FF", .invalidUTF8),
+        ("a=%C3%28", .invalidUTF8),
+    ])
     func malformedBodiesAreRefused(body: String, problem: FormData.Problem) {
         #expect(throws: problem) { try FormData(urlEncoded: Array(body.utf8)) }
     }

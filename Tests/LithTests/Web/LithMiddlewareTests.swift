@@ -3,34 +3,16 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
-@_spi(Testing) import LithTestSupport
 
 /// Lith installed in an app of its own (not Lith's web app), through its one
 /// install call: what every route declared through it gets.
 @Suite("Lith in an app of its own")
 struct LithMiddlewareTests {
-    /// A router with Lith installed on a fresh SQLite store, and a user.
-    static func app(
-        flashes: [Flash] = [], errorPage: ErrorPage<BasicLithRequestContext>? = nil,
-        _ declare: (Routes<BasicLithRequestContext>, Authentication, User) -> Void,
-        _ body: @Sendable (any TestClientProtocol, Authentication, User) async throws -> Void
-    ) async throws {
-        try await StoreKind.sqlite.with { store in
-            let auth = try await Authentication(store: store, flashes: flashes)
-            let user = try await Accounts(store: store, hasher: PasswordHasher(parameters: .testsOnly))
-                .register(email: "ada@example.com", password: TestApp.password, confirmation: TestApp.password)
-            let router = Router(context: BasicLithRequestContext.self)
-            let routes = router.addLith(auth, errorPage: errorPage)
-            routes.public.get("/token") { _, context in context.auth.csrfToken }
-            declare(routes, auth, user)
-            try await Application(router: router).test(.router) { client in try await body(client, auth, user) }
-        }
-    }
-
     @Test func putPatchAndDeleteNeedASignedInUserLikeGetAndPost() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.put("/thing") { _, _ in "put" }
             routes.patch("/thing") { _, _ in "patched" }
             routes.delete("/thing") { _, _ in "deleted" }
@@ -48,7 +30,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func aURLEncodedFormIsParsedWhenTheTokenComesInAHeader() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.public.post("/echo") { _, context in context.form.text("name") }
         }) { client, _, _ in
             // given a script that sends the token in a header and the data as a form
@@ -63,7 +45,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func aHandlersErrorGetsTheSecurityHeadersWithoutErrorPages() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.public.get("/gone") { _, _ -> Response in throw HTTPError(.gone, message: "moved on") }
         }) { client, _, _ in
             let page = try await TestBrowser(client).get("/gone")
@@ -75,7 +57,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func aRouteThatSetsItsOwnPolicyKeepsItAndGetsTheRest() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.public.get("/embed") { _, _ in
                 Response(status: .ok, headers: [.contentSecurityPolicy: "default-src 'self'; frame-ancestors https://partner.example"])
             }
@@ -90,14 +72,17 @@ struct LithMiddlewareTests {
 
     @Test func anAppsOwnFlashTravelsByNameAndIsShownOnce() async throws {
         let saved = Flash("profile_saved", message: "Profile saved.", kind: .success)
-        try await Self.app(flashes: [saved], { routes, auth, user in
-            routes.public.get("/save") { _, context in
-                var response = Response.redirect(to: "/show")
-                auth.flash(saved, on: &response, context: context)
-                return response
+        try await LibraryApp.run(
+            flashes: [saved],
+            { routes, auth, user in
+                routes.public.get("/save") { _, context in
+                    var response = Response.redirect(to: "/show")
+                    auth.flash(saved, on: &response, context: context)
+                    return response
+                }
+                routes.public.get("/show") { _, context in context.auth.flash?.message ?? "nothing" }
             }
-            routes.public.get("/show") { _, context in context.auth.flash?.message ?? "nothing" }
-        }) { client, _, _ in
+        ) { client, _, _ in
             let browser = TestBrowser(client)
             let redirect = try await browser.get("/save")
             // only the name travels
@@ -108,7 +93,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func aFlashCookieNamingNoRegisteredMessageShowsNothingAndGoes() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.public.get("/show") { _, context in context.auth.flash?.message ?? "nothing" }
         }) { client, _, _ in
             let browser = TestBrowser(client)
@@ -120,7 +105,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func aPageWithoutAFormCostsAGuestNoCSRFCookie() async throws {
-        try await Self.app({ routes, _, _ in
+        try await LibraryApp.run({ routes, _, _ in
             routes.public.get("/plain") { _, _ in "plain" }
         }) { client, _, _ in
             let page = try await TestBrowser(client).get("/plain")
@@ -130,7 +115,7 @@ struct LithMiddlewareTests {
     }
 
     @Test func logInFollowsOnlyASameSitePath() async throws {
-        try await Self.app({ routes, auth, user in
+        try await LibraryApp.run({ routes, auth, user in
             routes.public.get("/in") { request, context in
                 try await auth.logIn(user, redirectTo: request.uri.queryParameters["to"].map(String.init), request: request, context: context)
             }

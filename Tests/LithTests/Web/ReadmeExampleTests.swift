@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @_spi(Testing) import Lith
+@_spi(Testing) import LithTestSupport
 import LithTesting
 import Testing
-@_spi(Testing) import LithTestSupport
 
 /// The README's "add Lith to your own Hummingbird app" example, compiled and
 /// run as written: the code between the markers below must be the README's,

@@ -9,7 +9,8 @@ extension PostgresStore: SessionStore {
                 INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, idle_timeout, remember_me, user_agent, ip)
                 VALUES (\(session.tokenDigest.hex), \(session.userID), \(session.createdAt.unixSeconds), \(session.lastSeenAt.unixSeconds),
                         \(session.expiresAt.unixSeconds), \(Int64(session.idleTimeout)), \(session.rememberMe), \(session.userAgent), \(session.ipAddress))
-                """)
+                """
+            )
         }
     }
 
@@ -55,7 +56,8 @@ extension PostgresStore: SessionStore {
             // Idempotent: instances purging at once delete disjoint or no rows.
             var count = 0
             let rows = try await client.query(
-                "DELETE FROM sessions WHERE expires_at <= \(seconds) OR last_seen_at + idle_timeout <= \(seconds) RETURNING 1")
+                "DELETE FROM sessions WHERE expires_at <= \(seconds) OR last_seen_at + idle_timeout <= \(seconds) RETURNING 1"
+            )
             for try await _ in rows.decode(Int32.self) { count += 1 }
             return count
         }

@@ -21,7 +21,8 @@ extension PostgresStore: UserStore {
                     """
                     INSERT INTO users (email, password_hash, created_at, password_changed_at)
                     VALUES (\(email.value), \(passwordHash.encoded), \(seconds), \(seconds)) RETURNING id
-                    """)
+                    """
+                )
                 for try await id in rows.decode(Int64.self) { return id }
                 throw StoreError.failure("insert returned no id")
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -42,7 +43,8 @@ extension PostgresStore: UserStore {
     public func credentials(email: EmailAddress) async throws -> (user: User, passwordHash: String)? {
         try await run(.credentials) { [client] in
             let rows = try await client.query(
-                "SELECT \(unescaped: UserColumns.list), u.password_hash FROM users u WHERE u.email = \(email.value)")
+                "SELECT \(unescaped: UserColumns.list), u.password_hash FROM users u WHERE u.email = \(email.value)"
+            )
             for try await row in rows.decode((Int64, String, Int64, Int64, String).self) {
                 return (UserColumns.user((row.0, row.1, row.2, row.3)), row.4)
             }

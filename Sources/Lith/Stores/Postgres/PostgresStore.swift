@@ -26,21 +26,34 @@ public final class PostgresStore: StoreLifecycle {
     /// `password`, if given, is used instead of one in the URL (read from a
     /// file or the environment, so no process list shows it).
     public static func open(
-        url: String, password: String? = nil, poolSize: Int = 10, timeout: Double = 5, logger: Logger = Logger(label: "lith.postgres")
+        url: String,
+        password: String? = nil,
+        poolSize: Int = 10,
+        timeout: Double = 5,
+        logger: Logger = Logger(label: "lith.postgres")
     ) async throws -> PostgresStore {
         try await open(url: url, password: password, poolSize: poolSize, timeout: timeout, logger: logger, faults: nil)
     }
 
     /// As ``open(url:password:poolSize:timeout:logger:)``, with faults to inject.
     @_spi(Testing) public static func open(
-        url: String, password: String? = nil, poolSize: Int = 10, timeout: Double = 5, logger: Logger = Logger(label: "lith.postgres"),
+        url: String,
+        password: String? = nil,
+        poolSize: Int = 10,
+        timeout: Double = 5,
+        logger: Logger = Logger(label: "lith.postgres"),
         faults: StoreFaults?
     ) async throws -> PostgresStore {
         let location = try PostgresLocation(url: url, password: password)
         if let warning = location.tlsWarning { logger.warning("\(warning)") }
         var configuration = PostgresClient.Configuration(
-            host: location.host, port: location.port, username: location.username, password: location.password,
-            database: location.database, tls: location.tls)
+            host: location.host,
+            port: location.port,
+            username: location.username,
+            password: location.password,
+            database: location.database,
+            tls: location.tls
+        )
         configuration.options.maximumConnections = max(1, poolSize)
         // A fixed pool with no keep-alive pings: the pool's idle and
         // keep-alive timers held memory per query under load (see
@@ -67,8 +80,13 @@ public final class PostgresStore: StoreLifecycle {
         do {
             try await Deadlines.run(seconds: timeout) {
                 var configuration = PostgresConnection.Configuration(
-                    host: location.host, port: location.port, username: location.username, password: location.password,
-                    database: location.database, tls: try location.connectionTLS())
+                    host: location.host,
+                    port: location.port,
+                    username: location.username,
+                    password: location.password,
+                    database: location.database,
+                    tls: try location.connectionTLS()
+                )
                 configuration.options.connectTimeout = .seconds(Int64(max(1, timeout)))
                 configuration.options.additionalStartupParameters = location.startupParameters
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
@@ -103,7 +121,8 @@ public final class PostgresStore: StoreLifecycle {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS lith_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                    logger: logger)
+                    logger: logger
+                )
                 var applied = Set<Int>()
                 for try await version in try await connection.query("SELECT version FROM lith_migrations", logger: logger).decode(Int.self) {
                     applied.insert(version)
@@ -114,7 +133,8 @@ public final class PostgresStore: StoreLifecycle {
                     }
                     try await connection.query(
                         "INSERT INTO lith_migrations (version, name, applied_at) VALUES (\(migration.version), \(migration.name), \(Date().unixSeconds))",
-                        logger: logger)
+                        logger: logger
+                    )
                     logger.info("applied migration \(migration.version): \(migration.name)")
                 }
             }

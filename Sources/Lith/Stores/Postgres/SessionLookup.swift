@@ -34,8 +34,16 @@ struct SessionLookup: PostgresPreparedStatement {
     static func decode(_ row: Row, digest: SessionToken.Digest) -> (SessionRecord, User) {
         let user = PostgresStore.UserColumns.user((row.0, row.1, row.2, row.3))
         let session = SessionRecord(
-            tokenDigest: digest, userID: user.id, createdAt: Date(unixSeconds: row.5), lastSeenAt: Date(unixSeconds: row.6),
-            expiresAt: Date(unixSeconds: row.7), idleTimeout: TimeInterval(row.8), rememberMe: row.9, userAgent: row.10, ipAddress: row.11)
+            tokenDigest: digest,
+            userID: user.id,
+            createdAt: Date(unixSeconds: row.5),
+            lastSeenAt: Date(unixSeconds: row.6),
+            expiresAt: Date(unixSeconds: row.7),
+            idleTimeout: TimeInterval(row.8),
+            rememberMe: row.9,
+            userAgent: row.10,
+            ipAddress: row.11
+        )
         return (session, user)
     }
 }

@@ -7,7 +7,8 @@ extension SQLiteStore: SecretStore {
                 "INSERT INTO lith_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 [.text(name), .blob(ByteBuffer(bytes: candidate))]
             )
-            guard case .blob(let buffer) = try await writer.query("SELECT value FROM lith_secrets WHERE name = ?", [.text(name)]).first?.column("value")
+            guard
+                case .blob(let buffer) = try await writer.query("SELECT value FROM lith_secrets WHERE name = ?", [.text(name)]).first?.column("value")
             else { throw StoreError.failure("secret \(name) is missing") }
             return Array(buffer.readableBytesView)
         }

@@ -14,9 +14,16 @@ extension SQLiteStore: SessionStore {
         let user = try UserColumns.user(row)
         let first = UserColumns.count
         let session = SessionRecord(
-            tokenDigest: digest, userID: user.id, createdAt: Date(unixSeconds: row.int(first)), lastSeenAt: Date(unixSeconds: row.int(first + 1)),
-            expiresAt: Date(unixSeconds: row.int(first + 2)), idleTimeout: TimeInterval(row.int(first + 3)), rememberMe: row.int(first + 4) != 0,
-            userAgent: row.text(first + 5), ipAddress: row.text(first + 6))
+            tokenDigest: digest,
+            userID: user.id,
+            createdAt: Date(unixSeconds: row.int(first)),
+            lastSeenAt: Date(unixSeconds: row.int(first + 1)),
+            expiresAt: Date(unixSeconds: row.int(first + 2)),
+            idleTimeout: TimeInterval(row.int(first + 3)),
+            rememberMe: row.int(first + 4) != 0,
+            userAgent: row.text(first + 5),
+            ipAddress: row.text(first + 6)
+        )
         return (session, user)
     }
 
@@ -44,7 +51,9 @@ extension SQLiteStore: SessionStore {
     public func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws {
         try await write(.touchSession) {
             _ = try await writer.query(
-                "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", [.integer(Int(lastSeenAt.unixSeconds)), .text(digest.hex)])
+                "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                [.integer(Int(lastSeenAt.unixSeconds)), .text(digest.hex)]
+            )
         }
     }
 

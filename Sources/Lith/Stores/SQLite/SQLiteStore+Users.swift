@@ -10,7 +10,12 @@ extension SQLiteStore: UserStore {
 
         static func user(_ row: SQLiteReader.Row) throws -> User {
             guard let email = row.text(1) else { throw StoreError.failure("unreadable user row") }
-            return User(id: row.int(0), email: EmailAddress(stored: email), createdAt: Date(unixSeconds: row.int(2)), passwordChangedAt: Date(unixSeconds: row.int(3)))
+            return User(
+                id: row.int(0),
+                email: EmailAddress(stored: email),
+                createdAt: Date(unixSeconds: row.int(2)),
+                passwordChangedAt: Date(unixSeconds: row.int(3))
+            )
         }
     }
 

@@ -25,21 +25,28 @@ public final class SQLiteStore: StoreLifecycle {
     /// Opens the database file at `path`, creating it (owner-only, 0600) if
     /// it is missing, unless `mustExist`.
     public static func open(
-        path: String, mustExist: Bool = false, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite")
+        path: String,
+        mustExist: Bool = false,
+        readerCount: Int = System.coreCount,
+        logger: Logger = Logger(label: "lith.sqlite")
     ) async throws -> SQLiteStore {
         try await open(path: path, mustExist: mustExist, readerCount: readerCount, logger: logger, faults: nil)
     }
 
     /// As ``open(path:mustExist:readerCount:logger:)``, with faults to inject.
     @_spi(Testing) public static func open(
-        path: String, mustExist: Bool = false, readerCount: Int = System.coreCount, logger: Logger = Logger(label: "lith.sqlite"),
+        path: String,
+        mustExist: Bool = false,
+        readerCount: Int = System.coreCount,
+        logger: Logger = Logger(label: "lith.sqlite"),
         faults: StoreFaults?
     ) async throws -> SQLiteStore {
         // A missing file or folder is a mistake in the path (DatabaseFile.Problem), not a store that is away.
         if let mode = try DatabaseFile.prepare(path, mustExist: mustExist) {
             logger.warning(
                 "the database file can be read by other users: it holds password hashes and the CSRF key; run chmod 600 on it",
-                metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"])
+                metadata: ["path": "\(path)", "mode": "\(String(mode, radix: 8))"]
+            )
         }
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
@@ -129,8 +136,7 @@ public final class SQLiteStore: StoreLifecycle {
     // MARK: reads, writes and their errors
 
     /// A read on the calling thread (see ``SQLiteReader``), errors as ``StoreError``.
-    func read<T>(_ operation: StoreOperation, _ sql: String, _ binds: [SQLiteReader.Bind] = [], _ map: (SQLiteReader.Row) throws -> T) throws -> [T]
-    {
+    func read<T>(_ operation: StoreOperation, _ sql: String, _ binds: [SQLiteReader.Bind] = [], _ map: (SQLiteReader.Row) throws -> T) throws -> [T] {
         try faults?.check(operation)
         do {
             return try reader.rows(sql, binds, map)

@@ -1,5 +1,6 @@
-@_spi(Testing) @testable import Lith
 import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// Which PostgreSQL errors mean "try again soon" (503) and which are failures (500).
 @Suite("PostgreSQL error mapping")

@@ -1,7 +1,8 @@
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import NIOSSL
 import Testing
-@_spi(Testing) import LithTestSupport
+
+@_spi(Testing) @testable import Lith
 
 /// What a `postgres://` URL asks for, above all how its TLS is checked.
 @Suite("PostgreSQL URLs")

@@ -1,6 +1,6 @@
 @_spi(Testing) import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
 
 /// A connection to a database on another machine checks the certificate by
 /// default: an impostor in between never receives the password.

@@ -1,8 +1,9 @@
 import Foundation
-@_spi(Testing) @testable import Lith
+@_spi(Testing) import LithTestSupport
 import NIOConcurrencyHelpers
 import Testing
-@_spi(Testing) import LithTestSupport
+
+@_spi(Testing) @testable import Lith
 
 /// Session lookups batched into one query at a time (``SessionLookups``),
 /// against a fake table whose queries can be held open.
@@ -13,6 +14,7 @@ final class SessionLookupsTests: Sendable {
     final class Table: Sendable {
         let rows = NIOLockedValueBox<[SessionToken.Digest: SessionLookups.Found]>([:])
         let fetches = NIOLockedValueBox<[Set<SessionToken.Digest>]>([])
+        let fetchStarts = NIOLockedValueBox<[ContinuousClock.Instant]>([])
         let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
         let holdFirstFetch: Bool
         let holdEveryFetch: Bool
@@ -27,13 +29,21 @@ final class SessionLookupsTests: Sendable {
 
         /// Lets every held query go (they answer into the void: their callers gave up).
         func releaseAll() {
-            for continuation in held.withLockedValue({ held in defer { held = [] }; return held }) { continuation.resume() }
+            for continuation in held.withLockedValue({ held in
+                defer { held = [] }
+                return held
+            }) { continuation.resume() }
         }
 
         /// A session for a new token, stored in the table.
         func add(_ index: Int) -> SessionToken {
             let token = SessionToken.generate()
-            let user = User(id: Int64(index), email: try! EmailAddress("user\(index)@example.com"), createdAt: Fixtures.now, passwordChangedAt: Fixtures.now)
+            let user = User(
+                id: Int64(index),
+                email: try! EmailAddress("user\(index)@example.com"),
+                createdAt: Fixtures.now,
+                passwordChangedAt: Fixtures.now
+            )
             rows.withLockedValue { $0[token.digest] = (Fixtures.session(token, user: user), user) }
             return token
         }
@@ -43,6 +53,7 @@ final class SessionLookupsTests: Sendable {
                 fetches.append(Set(digests))
                 return fetches.count == 1
             }
+            fetchStarts.withLockedValue { $0.append(.now) }
             // The answer is read when the query "starts", like a database snapshot.
             let snapshot = rows.withLockedValue { $0 }
             if isFirst && holdFirstFetch {
@@ -56,7 +67,10 @@ final class SessionLookupsTests: Sendable {
 
         func release() async {
             while true {
-                if let continuation = gate.withLockedValue({ gate in defer { gate = nil }; return gate }) {
+                if let continuation = gate.withLockedValue({ gate in
+                    defer { gate = nil }
+                    return gate
+                }) {
                     continuation.resume()
                     return
                 }
@@ -158,47 +172,55 @@ final class SessionLookupsTests: Sendable {
         await lookups.close()
     }
 
-    @Test func aLookupQueuedBehindAHungQueryGetsAQueryOfItsOwnWhenThatOneGivesUp() async throws {
-        // given a query that hangs and ignores cancellation, and a 2 s deadline
-        let table = Table(holdFirstFetch: true)
-        let lookups = lookups(table, timeout: .seconds(2))
+    /// Deadlines no sweeper watches: the test decides when time has run out
+    /// (``Deadlines/expireOverdue(at:)``), so a busy machine can't blur it.
+    let manualDeadlines = Deadlines()
+
+    @Test func aLookupQueuedBehindAHungQueryGetsAQueryOfItsOwnWithWhatIsLeftOfItsDeadline() async throws {
+        // given a database where every query hangs, and a 60 s deadline
+        let table = Table(holdEveryFetch: true)
+        let lookups = SessionLookups(timeout: .seconds(60), deadlines: manualDeadlines, fetch: table.fetch)
         let first = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 1 }
-        // when another lookup queues behind it a second later
-        try await Task.sleep(for: .seconds(1))
+        // and a second lookup queued behind the hung query
+        let arrived = ContinuousClock.now
         let second = Task { try await lookups.lookup(SessionToken.generate().digest) }
-        // then the hung query's lookup fails as unavailable at its deadline,
-        // and the one behind it is answered by a query of its own then
+        try await Self.waitUntil { lookups.waitingCount == 1 }
+        try await Task.sleep(for: .milliseconds(500))
+        // when the hung query's deadline passes
+        manualDeadlines.expireOverdue(at: .now + .seconds(61))
+        // then its lookup fails as unavailable, and the second gets a query of
+        // its own, due when the second's own deadline is (60 s after it
+        // arrived), not a full 60 s after that query started
         guard case .failure(let error) = await first.result, case StoreError.unavailable = error else {
             Issue.record("expected StoreError.unavailable")
             return
         }
-        #expect(try await second.value == nil)
-        #expect(table.fetches.withLockedValue { $0.count } == 2)
-        await table.release()
+        try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 2 && manualDeadlines.pendingCount == 1 }
+        let due = try #require(manualDeadlines.pendingDues.first)
+        #expect(due - arrived < .milliseconds(60_200), "due \(due - arrived) after it arrived")
+        #expect(due - arrived > .milliseconds(59_800))
+        manualDeadlines.expireOverdue(at: .now + .seconds(61))
+        await #expect(throws: StoreError.self) { try await second.value }
+        table.releaseAll()
         await lookups.close()
     }
 
-    @Test func withEveryQueryHungALookupFailsAtItsOwnDeadlineNotAfterTheQueryAheadAndThenItsOwn() async throws {
-        // given a database where every query hangs, and a 2 s deadline
+    @Test func aLookupWhoseDeadlinePassedWhileItWaitedFailsWithoutAQuery() async throws {
+        // given a hung query, and a lookup behind it with a short deadline
         let table = Table(holdEveryFetch: true)
-        let lookups = lookups(table, timeout: .seconds(2))
+        let lookups = SessionLookups(timeout: .milliseconds(200), deadlines: manualDeadlines, fetch: table.fetch)
         let first = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 1 }
-        // when another lookup arrives a second later
-        try await Task.sleep(for: .seconds(1))
-        let arrived = ContinuousClock.now
         let second = Task { try await lookups.lookup(SessionToken.generate().digest) }
-        // then it fails 2 s after it arrived (its query gets what is left of
-        // its deadline), not 3 s after (the hung query, then a full deadline)
+        try await Self.waitUntil { lookups.waitingCount == 1 }
+        // when both deadlines have passed by the time the hung query gives up
+        try await Task.sleep(for: .milliseconds(300))
+        manualDeadlines.expireOverdue(at: .now)
+        // then both fail, and no query was sent for the second
         _ = await first.result
-        guard case .failure(let error) = await second.result, case StoreError.unavailable = error else {
-            Issue.record("expected StoreError.unavailable")
-            return
-        }
-        let waited = ContinuousClock.now - arrived
-        #expect(waited >= .milliseconds(1900))
-        #expect(waited < .milliseconds(2600))
+        await #expect(throws: StoreError.self) { try await second.value }
+        #expect(table.fetches.withLockedValue { $0.count } == 1)
         table.releaseAll()
         await lookups.close()
     }

@@ -1,7 +1,8 @@
 import Foundation
-@_spi(Testing) @testable import Lith
-import Testing
 @_spi(Testing) import LithTestSupport
+import Testing
+
+@_spi(Testing) @testable import Lith
 
 /// The SQLite file holds password hashes and the CSRF key: only its owner reads it.
 @Suite("Database file")
