@@ -208,7 +208,7 @@ def dashboard(base, token, session=None, timeout=10):
 
 
 def says_hello(response, email):
-    return response.status_code == 200 and f"Hello, <span class=\"email\">{email}</span>!" in response.text
+    return response.status_code == 200 and f"Hello, <span class=\"email\">{email}!</span>" in response.text
 
 
 def is_login_redirect(response):

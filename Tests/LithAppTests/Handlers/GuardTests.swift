@@ -32,7 +32,7 @@ struct GuardTests {
             try await browser.logIn(as: try await app.user("ada@example.com"), using: app.authentication)
             let page = try await browser.get("/dashboard")
             #expect(page.status == .ok)
-            #expect(page.body.contains("Hello, <span class=\"email\">ada@example.com</span>!"))
+            #expect(page.body.contains("Hello, <span class=\"email\">ada@example.com!</span>"))
             // the navbar: the email and a Logout button that POSTs with the token
             let logout = try #require(page.form(action: "/logout"))
             #expect(logout.contains("method=\"post\""))

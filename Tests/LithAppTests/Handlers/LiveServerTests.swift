@@ -17,7 +17,7 @@ struct LiveServerTests {
             let browser = TestBrowser(client)
             let signup = try await browser.signUp(email: "ada@example.com", password: TestApp.password)
             #expect(signup.location == "/dashboard")
-            #expect(try await browser.get("/dashboard").body.contains("Hello, <span class=\"email\">ada@example.com</span>!"))
+            #expect(try await browser.get("/dashboard").body.contains("Hello, <span class=\"email\">ada@example.com!</span>"))
             let logout = try await browser.logOut()
             #expect(try await browser.follow(logout).body.contains("You have been logged out"))
             #expect(try await browser.get("/dashboard").location == "/login?next=/dashboard")

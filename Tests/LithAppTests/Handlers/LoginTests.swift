@@ -47,7 +47,7 @@ struct LoginTests {
             #expect(response.location == "/dashboard")
             let dashboard = try await browser.follow(response)
             #expect(dashboard.status == .ok)
-            #expect(dashboard.body.contains("Hello, <span class=\"email\">ada@example.com</span>!"))
+            #expect(dashboard.body.contains("Hello, <span class=\"email\">ada@example.com!</span>"))
             #expect(try await app.store.sessionCount() == 1)
         }
     }

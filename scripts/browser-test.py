@@ -1,0 +1,1202 @@
+#!/usr/bin/env python3
+"""Browser test: `lith serve` on a temporary SQLite file, used through a real
+(headless) Chromium driven by Selenium, the way a person uses it: typing into
+fields, clicking buttons, opening a second tab, reading what the page shows.
+
+Usually run through scripts/browser-test.sh, which installs Chromium,
+chromedriver and Selenium if they are missing; directly:
+
+    python3 scripts/browser-test.py [--lith .build/debug/lith]
+
+Every check prints PASS or FAIL with a reason; the last line is
+`N passed, M failed`, and the exit status is non-zero if any check failed. Each
+check gets a fresh server (a fresh database) and a fresh browser profile, and
+is bounded in time (CHECK_TIMEOUT, 30 s); the whole run takes 40-60 s.
+On a failure, a screenshot and the page source of every open tab are saved in a
+kept directory, whose path is printed.
+
+What each check proves:
+ 1. The round trip: signing up lands on the dashboard signed in; Logout lands
+    on /login with "You have been logged out.", which is gone after a reload
+    (shown once); a guest opening /dashboard?from=check-1 is sent to log in
+    and, after logging in, lands back on exactly that page (the query proves
+    `next` was followed, since /dashboard is also the default landing page).
+ 2. "Log in to continue to that page." shows only when there is a page to
+    continue to: not on a plain /login, not on /login right after Logout, but
+    on /login?next=/dashboard reached by opening /dashboard as a guest.
+ 3a. A stale login form: /login open in tab A, sign up in tab B, then submit
+    tab A's form: the browser ends on /dashboard signed in, not on a
+    "Request refused" page.
+ 3b. Two tabs on the dashboard; Logout in tab A, then Logout in tab B (its
+    form's token is stale): tab B ends on /login, not on a 403 page.
+ 4a. Signup with a mismatched confirmation: after the reload the focus is on
+    #password_confirmation, the title starts with "Error:", a role="alert"
+    element is shown, and the field has aria-invalid="true" and an
+    aria-describedby naming a shown element that holds the error text.
+ 4b. Signup with a malformed email: the same, on #email.
+ 4c. The password field's aria-describedby includes password-hint ("At least
+    8 characters.") on the plain signup page and on a page with a password error.
+ 4d. Login with a wrong password: a role="alert" element says "Invalid email
+    or password", and the browser is still a guest on /login.
+ 5a. Phone, 390×844 (mobile emulation, so the viewport meta tag counts), signed
+    in with a long email: the page is laid out 390 px wide, the navbar is one
+    row (≤ 72 px high), the email in `.who` is on one line and truncated with
+    an ellipsis, the Logout button is on screen, and there is no horizontal
+    scrollbar.
+ 5b. Desktop, 1280×800: the navbar is one row, `.who` on one line, and the
+    email in the dashboard heading is on one line (its box no taller than
+    1.6 × its line height).
+ 6. Contrast (WCAG 1.4.11, ≥ 3:1), from computed styles: the email field's
+    border against the card and the field's own fill; the remember-me
+    checkbox's focus outline, reached with the Tab key, against the card and
+    white (it must also be drawn: outline-style not none, width > 0).
+ 7. A server run with --session-idle 10s: the dashboard says "after 10
+    seconds without activity", not "1 minute".
+ 8. The stylesheet works under the Content-Security-Policy the browser
+    received: on /login, /signup and /dashboard the `.card` has a border radius,
+    no CSP violation is reported (by `securitypolicyviolation` events and the
+    browser's console log), and a deliberately blocked probe (an image from
+    another origin) is reported, which proves the detector isn't blind.
+
+Environment: LITH_BIN (the binary, default .build/debug/lith),
+BROWSER_PIDFILE (every process started here is appended to it, a process group
+as a negative number, so a wrapper can clean up even if this script is
+killed), BROWSER_KEEP_DIR=1 (keep the temp dir with the servers' and
+chromedriver's logs), BROWSER_SCREENSHOTS=DIR (save failure screenshots there,
+and also a screenshot of every page visited at both 390×844 and 1280×800,
+named by check), CHROMIUM and CHROMEDRIVER (the binaries; found on PATH).
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:
+    print("browser test: Selenium is missing (pip install selenium, or run scripts/browser-test.sh)", file=sys.stderr)
+    sys.exit(2)
+
+SCRYPT = "ln=10,r=8,p=1"
+PASSWORD = "browser test password 1"
+LONG_EMAIL = "a.very.long.name.for.testing@subdomain.example-company.com"
+PHONE = (390, 844, True)  # width, height, mobile emulation
+DESKTOP = (1280, 800, False)
+CHECK_TIMEOUT = 30  # seconds, for one check, browser start and server start included
+WAIT = 10  # seconds for a page to load after a click
+FOCUS_WAIT = 3  # seconds for autofocus to land after a load
+NAVBAR_MAX_HEIGHT = 72
+ONE_LINE = 1.6  # a box at most this many line heights tall holds one line
+MIN_CONTRAST = 3.0
+SERVING_RE = re.compile(r"Lith is serving http://[^\s]+:(\d+) ")
+CSP_LOG_RE = re.compile(r"Content[- ]Security[- ]Policy|Refused to", re.IGNORECASE)
+
+
+# MARK: output
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, ok, reason):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
+        return ok
+
+
+def info(message):
+    print(f"      {message}", flush=True)
+
+
+# MARK: processes
+
+
+class Processes:
+    """Every child process, so that all of them are stopped on the way out.
+    chromedriver runs in a session of its own, so that its process group is
+    chromedriver with every Chromium process it started."""
+
+    def __init__(self, pidfile):
+        self.children = []  # subprocess.Popen objects
+        self.groups = []  # process group ids (chromedriver and its browser)
+        self.pidfile = pidfile
+        self.lock = threading.Lock()
+
+    def _note(self, entry):
+        if self.pidfile:
+            with open(self.pidfile, "a") as f:
+                f.write(f"{entry}\n")
+
+    def spawn(self, args, stdout_path, stderr_path, **kwargs):
+        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
+            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **kwargs)
+        with self.lock:
+            self.children.append(process)
+            self._note(process.pid)
+        return process
+
+    def group_hook(self):
+        """For Popen's preexec_fn with start_new_session: the child, a group
+        leader by then, notes its group in the pid file itself before it runs
+        anything, so the wrapper knows of it even if this script is killed
+        before the browser is up."""
+        pidfile = self.pidfile
+
+        def note_own_group():
+            if pidfile:
+                fd = os.open(pidfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                os.write(fd, f"-{os.getpid()}\n".encode())
+                os.close(fd)
+        return note_own_group
+
+    def adopt_group(self, pgid):
+        with self.lock:
+            self.groups.append(pgid)
+
+    def stop_group(self, pgid, grace=3.0):
+        """TERM to the whole group, then KILL to whatever is left of it."""
+        if not signal_group(pgid, signal.SIGTERM):
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and group_alive(pgid):
+            time.sleep(0.05)
+        signal_group(pgid, signal.SIGKILL)
+
+    def stop_all(self):
+        with self.lock:
+            children, groups = list(self.children), list(self.groups)
+        for pgid in groups:
+            self.stop_group(pgid)
+        for process in children:
+            if process.poll() is None:
+                try:
+                    process.terminate()
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for process in children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.pidfile:
+            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
+
+
+def signal_group(pgid, signum):
+    try:
+        os.killpg(pgid, signum)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def group_alive(pgid):
+    return signal_group(pgid, 0)
+
+
+def child_environment():
+    """The environment without LITH_* settings: only flags configure the servers here."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("LITH_")}
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b""
+
+
+def tail(path, lines=5):
+    return " | ".join(read(path).decode("utf-8", "replace").strip().splitlines()[-lines:])
+
+
+class Server:
+    """One `lith serve` on a free port and its own SQLite file."""
+
+    def __init__(self, suite, name, extra=()):
+        self.suite = suite
+        self.name = name
+        self.database = os.path.join(suite.dir, f"{name}.sqlite")
+        self.stdout_path = os.path.join(suite.dir, f"{name}.stdout")
+        self.stderr_path = os.path.join(suite.dir, f"{name}.stderr")
+        self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", "0", "--database", self.database,
+                     "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests", *extra]
+        self.process = None
+        self.port = None
+
+    def start(self, timeout=30):
+        """Starts it and waits for `Lith is serving`; raises StepFailed if it doesn't come up."""
+        self.process = self.suite.processes.spawn(self.args, self.stdout_path, self.stderr_path, env=child_environment())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = SERVING_RE.search(read(self.stdout_path).decode("utf-8", "replace"))
+            if match:
+                self.port = int(match.group(1))
+                return self
+            if self.process.poll() is not None:
+                raise StepFailed(f"server {self.name} exited with status {self.process.returncode}: {tail(self.stderr_path)}")
+            time.sleep(0.05)
+        raise StepFailed(f"server {self.name}: no 'Lith is serving' line within {timeout} s: {tail(self.stderr_path)}")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# MARK: the browser
+
+
+class StepFailed(Exception):
+    """A check can't go on: the app (or the set-up) did something else than a
+    person would need; the message says what."""
+
+
+class CheckTimeout(BaseException):
+    """The check's time is up (a BaseException, so no library swallows it)."""
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raises CheckTimeout in this (the main) thread after `seconds`."""
+    def on_alarm(signum, frame):
+        raise CheckTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# Installed in every tab before any page script: the CSP violations the page
+# reports, kept for check 8 (a script added over DevTools isn't subject to the CSP).
+CSP_LISTENER_JS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.__cspViolations.push(e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI);
+});
+"""
+
+
+class Browser:
+    """One headless Chromium with its own profile, driven through chromedriver."""
+
+    def __init__(self, suite, slug, performance_log=False):
+        self.suite = suite
+        self.slug = slug
+        self.visits = 0
+        self.viewport = None  # (width, height, mobile) while emulating one
+        profile = tempfile.mkdtemp(prefix=f"profile-{slug}-", dir=suite.dir)
+        options = webdriver.ChromeOptions()
+        options.binary_location = suite.chromium
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+                         "--window-size=1280,800", "--force-device-scale-factor=1", "--no-first-run",
+                         "--no-default-browser-check", "--disable-crash-reporter", "--disable-background-networking"):
+            options.add_argument(argument)
+        # No password manager or leak-check bubble between the test and the page.
+        options.add_experimental_option("prefs", {"credentials_enable_service": False,
+                                                  "profile.password_manager_enabled": False,
+                                                  "profile.password_manager_leak_detection": False})
+        logs = {"browser": "ALL"}
+        if performance_log:
+            logs["performance"] = "ALL"
+        options.set_capability("goog:loggingPrefs", logs)
+        service = Service(executable_path=suite.chromedriver, log_output=os.path.join(suite.dir, f"chromedriver-{slug}.log"),
+                          popen_kw={"start_new_session": True, "preexec_fn": suite.processes.group_hook()})
+        self.service = service
+        try:
+            self.driver = webdriver.Chrome(options=options, service=service)
+        except BaseException:
+            if service.process is not None:
+                suite.processes.stop_group(service.process.pid)
+            raise
+        suite.processes.adopt_group(service.process.pid)
+        self.driver.set_page_load_timeout(WAIT)
+        self.driver.set_script_timeout(5)
+        self.instrument_tab()
+
+    def instrument_tab(self):
+        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_LISTENER_JS})
+
+    def new_tab(self):
+        self.driver.switch_to.new_window("tab")
+        self.instrument_tab()
+        return self.driver.current_window_handle
+
+    def set_viewport(self, size):
+        """Emulates a screen of `size` = (width, height, mobile); None: the window as it is."""
+        if size is None:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        else:
+            width, height, mobile = size
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self.viewport = size
+
+    def visited(self):
+        """Called after every page load: with BROWSER_SCREENSHOTS, a screenshot at both sizes."""
+        self.visits += 1
+        directory = self.suite.screenshots
+        if not directory:
+            return
+        label = page_label(self.driver.current_url)
+        if len(self.driver.window_handles) > 1:
+            label = f"tab{self.driver.window_handles.index(self.driver.current_window_handle) + 1}-{label}"
+        kept = self.viewport
+        for size in (PHONE, DESKTOP):
+            self.set_viewport(size)
+            self.driver.save_screenshot(os.path.join(directory, f"{self.slug}-{self.visits:02d}-{label}-{size[0]}x{size[1]}.png"))
+        self.set_viewport(kept)
+
+    def save_failure(self, directory):
+        """A screenshot and the source of every open tab; returns the files written."""
+        written = []
+        for index, handle in enumerate(self.driver.window_handles, 1):
+            self.driver.switch_to.window(handle)
+            base = os.path.join(directory, f"{self.slug}-FAILED-tab{index}")
+            if self.driver.save_screenshot(base + ".png"):
+                written.append(base + ".png")
+            with open(base + ".html", "w") as f:
+                f.write(f"<!-- {self.driver.current_url} -->\n{self.driver.page_source}")
+            written.append(base + ".html")
+        return written
+
+    def console(self):
+        """The browser's console messages since the last call ([] if the driver can't tell)."""
+        try:
+            return self.driver.get_log("browser")
+        except WebDriverException:
+            return []
+
+    def quit(self):
+        try:
+            with time_limit(10):
+                self.driver.quit()
+        except (CheckTimeout, Exception):  # noqa: BLE001 - the group is stopped below either way
+            pass
+        # Chromium takes a second or two to wind down: hurry it, don't wait
+        # (the group is stopped for good, and waited for, at the end).
+        if self.service.process is not None:
+            signal_group(self.service.process.pid, signal.SIGTERM)
+
+
+def page_label(url):
+    parts = urlsplit(url)
+    return re.sub(r"[^a-z0-9]+", "-", parts.path.lower()).strip("-") or "root"
+
+
+# MARK: what a person does
+
+
+def wait_loaded(browser):
+    WebDriverWait(browser.driver, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def open_page(browser, server, path):
+    """Types the address and waits for the page."""
+    browser.driver.get(server.url(path))
+    wait_loaded(browser)
+    browser.visited()
+
+
+def reload_page(browser):
+    browser.driver.refresh()
+    wait_loaded(browser)
+    browser.visited()
+
+
+def find(browser, css, what=None):
+    elements = browser.driver.find_elements(By.CSS_SELECTOR, css)
+    if not elements:
+        raise StepFailed(f"{what or css} not found {describe(browser)}")
+    return elements[0]
+
+
+def button(browser, text, within=""):
+    """The button labelled `text` (inside `within`, an XPath prefix)."""
+    found = browser.driver.find_elements(By.XPATH, f"{within}//button[normalize-space()='{text}']")
+    if not found:
+        raise StepFailed(f"no '{text}' button {describe(browser)}")
+    return found[0]
+
+
+def type_into(browser, css, text):
+    """Clicks into the field, empties it and types `text`."""
+    field = find(browser, css)
+    field.click()
+    field.clear()
+    field.send_keys(text)
+
+
+def press(browser, element, what):
+    """Clicks `element` and waits for the page it leads to."""
+    marker = secrets.token_hex(8)
+    browser.driver.execute_script("window.__lithTestPage = arguments[0]", marker)
+    element.click()
+    # A new document has no marker. (Not staleness_of: while a page is being
+    # replaced, chromedriver can answer "Node with given id does not belong to
+    # the document" instead of "stale element", which staleness_of lets through.)
+    try:
+        WebDriverWait(browser.driver, WAIT, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script("return window.__lithTestPage") != marker)
+    except TimeoutException:
+        raise StepFailed(f"pressing {what} loaded no new page within {WAIT} s {describe(browser)}") from None
+    wait_loaded(browser)
+    browser.visited()
+
+
+def fill_signup(browser, server, email, password=PASSWORD, confirmation=None):
+    open_page(browser, server, "/signup")
+    type_into(browser, "#email", email)
+    type_into(browser, "#password", password)
+    type_into(browser, "#password_confirmation", password if confirmation is None else confirmation)
+    press(browser, button(browser, "Create account"), "'Create account'")
+
+
+def sign_up(browser, server, email, password=PASSWORD):
+    """Signs up and requires the dashboard, signed in as `email`."""
+    fill_signup(browser, server, email, password)
+    state = page_state(browser)
+    require(state["path"] == "/dashboard" and state["who"] == email,
+            f"signing up as {email} did not land on the dashboard signed in: {describe(browser, state)}")
+
+
+def log_in(browser, email, password):
+    """On a login page: types the credentials and presses 'Log in'."""
+    type_into(browser, "#email", email)
+    type_into(browser, "#password", password)
+    press(browser, button(browser, "Log in", within="//form[@action='/login']"), "'Log in'")
+
+
+def log_out(browser):
+    press(browser, button(browser, "Logout", within="//header[contains(@class,'navbar')]"), "'Logout'")
+
+
+def require(condition, message):
+    if not condition:
+        raise StepFailed(message)
+
+
+def unique_email(prefix):
+    return f"{prefix}.{secrets.token_hex(4)}@example.com"
+
+
+# MARK: what the page shows
+
+
+STATE_JS = """
+const q = s => document.querySelector(s);
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const shown = el => el.getClientRects().length > 0;
+return {
+  path: location.pathname + location.search,
+  title: document.title,
+  h1: text(q('h1')),
+  who: text(q('header.navbar .who')),
+  email: text(q('h1 .email')),
+  flash: text(q('.flash')),
+  alerts: [...document.querySelectorAll('[role=alert]')].filter(shown).map(text),
+  body: document.body ? document.body.innerText : '',
+};
+"""
+
+
+def page_state(browser):
+    return browser.driver.execute_script(STATE_JS)
+
+
+def describe(browser, state=None):
+    """Where the browser is, for a reason: `on /login (title '…', heading '…')`."""
+    try:
+        state = state or page_state(browser)
+    except WebDriverException as error:
+        return f"(page unreadable: {error.msg})"
+    return f"on {state['path']} (title {state['title']!r}, heading {state['h1']!r})"
+
+
+def path_and_next(browser):
+    parts = urlsplit(browser.driver.current_url)
+    return parts.path, parse_qs(parts.query).get("next", [None])[0]
+
+
+def refused(state):
+    return "Request refused" in (state["title"] or "") or "Request refused" in (state["h1"] or "")
+
+
+FIELD_JS = """
+const el = document.getElementById(arguments[0]);
+if (!el) return null;
+const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+const active = document.activeElement;
+return {
+  active: active ? (active.id ? '#' + active.id : active.tagName.toLowerCase()) : null,
+  invalid: el.getAttribute('aria-invalid'),
+  describedby: ids,
+  described: ids.map(id => {
+    const d = document.getElementById(id);
+    return d ? {id: id, text: d.textContent.trim(), shown: d.getClientRects().length > 0} : {id: id, text: null, shown: false};
+  }),
+};
+"""
+
+
+def field_state(browser, field_id):
+    state = browser.driver.execute_script(FIELD_JS, field_id)
+    require(state is not None, f"no #{field_id} field {describe(browser)}")
+    return state
+
+
+def wait_for_focus(browser, field_id):
+    """Autofocus lands on the first rendering after the load: poll briefly."""
+    deadline = time.monotonic() + FOCUS_WAIT
+    while True:
+        active = field_state(browser, field_id)["active"]
+        if active == f"#{field_id}" or time.monotonic() > deadline:
+            return active
+        time.sleep(0.1)
+
+
+# MARK: colours (WCAG 2.2, relative luminance and contrast ratio)
+
+
+COLOUR_RE = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:\s*[,/]\s*([\d.]+%?))?\s*\)")
+WHITE = (255.0, 255.0, 255.0, 1.0)
+
+
+def parse_colour(text):
+    """`rgb(…)`/`rgba(…)` as a computed style gives it, as (r, g, b, alpha)."""
+    match = COLOUR_RE.fullmatch(text.strip())
+    if not match:
+        raise StepFailed(f"can't read the colour {text!r}")
+    r, g, b, alpha = match.groups()
+    if alpha is None:
+        a = 1.0
+    elif alpha.endswith("%"):
+        a = float(alpha[:-1]) / 100
+    else:
+        a = float(alpha)
+    return float(r), float(g), float(b), a
+
+
+def over(top, bottom):
+    """`top` painted over the opaque `bottom` (alpha compositing)."""
+    a = top[3]
+    return tuple(top[i] * a + bottom[i] * (1 - a) for i in range(3)) + (1.0,)
+
+
+def relative_luminance(colour):
+    def linear(channel):
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in colour[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    la, lb = relative_luminance(a), relative_luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def hex_colour(colour):
+    return "#" + "".join(f"{round(c):02x}" for c in colour[:3])
+
+
+BACKDROP_JS = """
+// The background colours from arguments[0] up to <html>, innermost first.
+const colours = [];
+for (let el = arguments[0]; el; el = el.parentElement) colours.push(getComputedStyle(el).backgroundColor);
+return colours;
+"""
+
+
+def backdrop(browser, element):
+    """The opaque colour painted behind and at `element` (its own background
+    included), compositing every ancestor's background over a white canvas."""
+    colour = WHITE
+    for layer in reversed(browser.driver.execute_script(BACKDROP_JS, element)):
+        colour = over(parse_colour(layer), colour)
+    return colour
+
+
+# MARK: the checks
+
+
+def check_round_trip(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    email = unique_email("round-trip")
+    ctx.step = "signing up"
+    sign_up(browser, server, email)
+
+    ctx.step = "logging out"
+    log_out(browser)
+    after_logout = page_state(browser)
+    require(after_logout["path"] == "/login" and after_logout["flash"] == "You have been logged out.",
+            f"after Logout: expected /login saying 'You have been logged out.', got flash {after_logout['flash']!r} "
+            + describe(browser, after_logout))
+    reload_page(browser)
+    reloaded = page_state(browser)
+    require("You have been logged out." not in reloaded["body"],
+            f"'You have been logged out.' still shown after reloading the login page {describe(browser, reloaded)}")
+
+    ctx.step = "opening the dashboard as a guest"
+    asked_for = "/dashboard?from=check-1"
+    open_page(browser, server, asked_for)
+    path, next_ = path_and_next(browser)
+    require(path == "/login" and next_ == asked_for,
+            f"a guest opening {asked_for} was not sent to /login with next={asked_for}: {describe(browser)}")
+    ctx.step = "logging in again"
+    log_in(browser, email, PASSWORD)
+    back = page_state(browser)
+    ok = back["path"] == asked_for and back["who"] == email
+    return ok, (f"signed up → /dashboard as {email}; Logout → /login with 'You have been logged out.', gone after a "
+                f"reload; {asked_for} as a guest → /login?next=…; Log in → "
+                + (f"{asked_for}, signed in" if ok else f"expected {asked_for} signed in, got who={back['who']!r} "
+                   + describe(browser, back)))
+
+
+HINT = "Log in to continue to that page."
+
+
+def check_continue_hint(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    seen = {}
+    ctx.step = "opening /login"
+    open_page(browser, server, "/login")
+    seen["plain /login"] = HINT in page_state(browser)["body"]
+
+    ctx.step = "opening /dashboard as a guest"
+    open_page(browser, server, "/dashboard")
+    path, next_ = path_and_next(browser)
+    require(path == "/login" and next_ == "/dashboard", f"a guest opening /dashboard: {describe(browser)}, next={next_!r}")
+    seen["/login?next=/dashboard"] = HINT in page_state(browser)["body"]
+
+    ctx.step = "signing up and logging out"
+    sign_up(browser, server, unique_email("hint"))
+    log_out(browser)
+    after_logout = page_state(browser)
+    require(after_logout["path"] == "/login", f"Logout did not lead to /login: {describe(browser, after_logout)}")
+    seen["/login after Logout"] = HINT in after_logout["body"]
+
+    expected = {name: name.startswith("/login?next") for name in seen}
+    wrong = [name for name in seen if seen[name] != expected[name]]
+    return not wrong, "; ".join(f"{name}: {'shows' if shown else 'no'} hint" + (" (wrong)" if name in wrong else "")
+                                for name, shown in seen.items())
+
+
+def check_stale_login_form(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    email = unique_email("stale-login")
+    ctx.step = "opening /login in tab A"
+    tab_a = browser.driver.current_window_handle
+    open_page(browser, server, "/login")
+    ctx.step = "signing up in tab B"
+    browser.new_tab()
+    sign_up(browser, server, email)
+    ctx.step = "submitting tab A's stale login form"
+    browser.driver.switch_to.window(tab_a)
+    log_in(browser, email, PASSWORD)
+    state = page_state(browser)
+    ok = state["path"] == "/dashboard" and state["who"] == email and not refused(state)
+    return ok, ("tab A's stale login form, submitted after signing up in tab B → "
+                + (f"/dashboard signed in as {email}" if ok else f"{describe(browser, state)}, signed in as {state['who']!r}"))
+
+
+def check_two_tab_logout(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    email = unique_email("two-tabs")
+    ctx.step = "signing up in tab A"
+    tab_a = browser.driver.current_window_handle
+    sign_up(browser, server, email)
+    ctx.step = "opening the dashboard in tab B"
+    tab_b = browser.new_tab()
+    open_page(browser, server, "/dashboard")
+    require(page_state(browser)["who"] == email, f"tab B is not signed in: {describe(browser)}")
+    ctx.step = "Logout in tab A"
+    browser.driver.switch_to.window(tab_a)
+    log_out(browser)
+    first = page_state(browser)
+    require(first["path"] == "/login", f"Logout in tab A: {describe(browser, first)}")
+    ctx.step = "Logout in tab B"
+    browser.driver.switch_to.window(tab_b)
+    log_out(browser)
+    second = page_state(browser)
+    ok = second["path"] == "/login" and second["h1"] == "Log in" and not refused(second) and not second["who"]
+    return ok, f"Logout in tab A → /login; then Logout in tab B (stale) → {describe(browser, second)}"
+
+
+def field_error_problems(browser, field_id, topic):
+    """What is missing from an accessible error on `field_id`, after a failed
+    submit: focus, title, alert, aria-invalid, aria-describedby. Returns
+    (problems, summary)."""
+    active = wait_for_focus(browser, field_id)
+    field = field_state(browser, field_id)
+    state = page_state(browser)
+    problems = []
+    if active != f"#{field_id}":
+        problems.append(f"focus on {active}, not #{field_id}")
+    if not state["title"].startswith("Error:"):
+        problems.append(f"title {state['title']!r} doesn't start with 'Error:'")
+    if not any(state["alerts"]):
+        problems.append("no shown role=alert element")
+    if field["invalid"] != "true":
+        problems.append(f"aria-invalid={field['invalid']!r}")
+    described = [d for d in field["described"] if d["text"] and d["shown"] and topic in d["text"].lower()]
+    if not described:
+        problems.append(f"aria-describedby={field['describedby']} names no shown element about {topic!r} "
+                        f"({field['described']})")
+    summary = (f"focus {active}, title {state['title']!r}, alert {state['alerts']}, aria-invalid={field['invalid']!r}, "
+               f"described by {[d['id'] + ': ' + repr(d['text']) for d in field['described']]}")
+    return problems, summary
+
+
+def check_confirmation_error(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    ctx.step = "submitting signup with a different confirmation"
+    fill_signup(browser, server, unique_email("mismatch"), PASSWORD, "a different password 2")
+    require(urlsplit(browser.driver.current_url).path == "/signup", f"the mismatched signup was accepted: {describe(browser)}")
+    problems, summary = field_error_problems(browser, "password_confirmation", "match")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + summary
+
+
+def check_email_error(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    ctx.step = "submitting signup with a malformed email"
+    fill_signup(browser, server, "not-an-email")
+    require(urlsplit(browser.driver.current_url).path == "/signup", f"the malformed email was accepted: {describe(browser)}")
+    problems, summary = field_error_problems(browser, "email", "email")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + summary
+
+
+def hint_problem(browser, where):
+    field = field_state(browser, "password")
+    hint = [d for d in field["described"] if d["id"] == "password-hint"]
+    if not hint:
+        return f"{where}: password aria-describedby={field['describedby']} lacks password-hint"
+    if hint[0]["text"] != "At least 8 characters.":
+        return f"{where}: #password-hint says {hint[0]['text']!r}"
+    return None
+
+
+def check_password_hint(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    ctx.step = "opening /signup"
+    open_page(browser, server, "/signup")
+    plain = hint_problem(browser, "plain /signup")
+    plain_ids = field_state(browser, "password")["describedby"]
+    ctx.step = "submitting signup with a short password"
+    fill_signup(browser, server, unique_email("short"), "short1")
+    require(urlsplit(browser.driver.current_url).path == "/signup", f"a 6-character password was accepted: {describe(browser)}")
+    errored = hint_problem(browser, "after a password error")
+    errored_ids = field_state(browser, "password")["describedby"]
+    problems = [p for p in (plain, errored) if p]
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"password aria-describedby: plain /signup {plain_ids}, after a too-short password {errored_ids}")
+
+
+def check_wrong_password(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    email = unique_email("wrong-password")
+    ctx.step = "signing up and logging out"
+    sign_up(browser, server, email)
+    log_out(browser)
+    ctx.step = "logging in with a wrong password"
+    log_in(browser, email, "not the password 1")
+    state = page_state(browser)
+    said = [a for a in state["alerts"] if "Invalid email or password" in a]
+    ok = bool(said) and state["path"].startswith("/login") and not state["who"]
+    return ok, (f"role=alert elements {state['alerts']}; " + describe(browser, state)
+                + ("" if not state["who"] else f"; signed in as {state['who']!r}!"))
+
+
+LAYOUT_JS = """
+const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; };
+const lineHeight = el => { const s = getComputedStyle(el); const lh = parseFloat(s.lineHeight); return isNaN(lh) ? 1.2 * parseFloat(s.fontSize) : lh; };
+const q = s => document.querySelector(s);
+const nav = q('header.navbar'), who = q('header.navbar .who'), email = q('h1 .email');
+const logout = [...document.querySelectorAll('header.navbar button')].find(b => b.textContent.trim() === 'Logout');
+// The width a text needs on one line, in the element's own font.
+const natural = el => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(el).font; return c.measureText(el.textContent.trim()).width; };
+return {
+  innerWidth: window.innerWidth,
+  scrollWidth: document.documentElement.scrollWidth,
+  navbar: nav && box(nav),
+  who: who && Object.assign(box(who), {lineHeight: lineHeight(who), scrollWidth: who.scrollWidth, clientWidth: who.clientWidth,
+                                       textOverflow: getComputedStyle(who).textOverflow, text: who.textContent.trim()}),
+  email: email && Object.assign(box(email), {lineHeight: lineHeight(email), text: email.textContent.trim(), natural: natural(email),
+                                             room: email.parentElement.clientWidth}),
+  logout: logout && box(logout),
+};
+"""
+
+
+def used_fonts(browser, css):
+    """The fonts Chromium actually drew `css` with (for the reason: wrapping depends on them)."""
+    try:
+        root = browser.driver.execute_cdp_cmd("DOM.getDocument", {})["root"]["nodeId"]
+        node = browser.driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root, "selector": css})["nodeId"]
+        browser.driver.execute_cdp_cmd("CSS.enable", {})
+        fonts = browser.driver.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        return ", ".join(f["familyName"] for f in fonts) or "?"
+    except WebDriverException:
+        return "?"
+
+
+def layout_problems(layout, phone):
+    problems = []
+    nav, who, email, logout = layout["navbar"], layout["who"], layout["email"], layout["logout"]
+    if not (nav and who and email and logout):
+        return ["navbar, .who, the heading's .email or the Logout button is missing"]
+    if nav["height"] > NAVBAR_MAX_HEIGHT:
+        problems.append(f"navbar {nav['height']:.0f} px high (> {NAVBAR_MAX_HEIGHT}: not one row)")
+    if who["height"] > ONE_LINE * who["lineHeight"]:
+        problems.append(f".who wraps: {who['height']:.0f} px high, line height {who['lineHeight']:.0f} px")
+    if layout["scrollWidth"] > layout["innerWidth"]:
+        problems.append(f"horizontal scrolling: page {layout['scrollWidth']} px wide in a {layout['innerWidth']} px viewport")
+    if logout["right"] > layout["innerWidth"] + 0.5:
+        problems.append(f"the Logout button ends at x={logout['right']:.0f}, off screen")
+    if phone:
+        truncated = who["scrollWidth"] > who["clientWidth"] and who["textOverflow"] == "ellipsis"
+        if not truncated:
+            problems.append(f".who not truncated with an ellipsis (text {who['scrollWidth']} px in {who['clientWidth']} px, "
+                            f"text-overflow {who['textOverflow']})")
+    elif email["height"] > ONE_LINE * email["lineHeight"]:
+        problems.append(f"the heading's email is on more than one line: {email['height']:.0f} px high, "
+                        f"line height {email['lineHeight']:.0f} px; it needs {email['natural']:.0f} px on one line, "
+                        f"the heading is {email['room']} px wide")
+    return problems
+
+
+def check_layout(ctx, size):
+    width, height, phone = size
+    server, browser = ctx.server(), ctx.browser()
+    browser.set_viewport(size)
+    ctx.step = "signing up with a long email"
+    sign_up(browser, server, LONG_EMAIL)
+    layout = browser.driver.execute_script(LAYOUT_JS)
+    problems = layout_problems(layout, phone)
+    if layout["innerWidth"] != width:
+        problems.insert(0, f"laid out {layout['innerWidth']} px wide, not {width} (viewport meta tag?)")
+    nav, who, email = layout["navbar"] or {}, layout["who"] or {}, layout["email"] or {}
+    measured = (f"viewport {layout['innerWidth']} px, page {layout['scrollWidth']} px wide; navbar {nav.get('height', 0):.0f} px "
+                f"high; .who {who.get('clientWidth')}/{who.get('scrollWidth')} px shown/text, {who.get('height', 0):.0f} px "
+                f"high; heading email {email.get('width', 0):.0f}×{email.get('height', 0):.0f} px "
+                f"(line {email.get('lineHeight', 0):.0f} px, font {used_fonts(browser, 'h1 .email')})")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + measured
+
+
+def check_contrast(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    ctx.step = "opening /login"
+    open_page(browser, server, "/login")
+    driver = browser.driver
+    email_field = find(browser, "#email", "the email field")
+    card = find(browser, ".card", "the card")
+    card_colour = backdrop(browser, card)
+    fill = backdrop(browser, email_field)
+    borders = [parse_colour(driver.execute_script(f"return getComputedStyle(arguments[0]).border{side}Color", email_field))
+               for side in ("Top", "Right", "Bottom", "Left")]
+    border_ratio = min(min(contrast(over(b, card_colour), card_colour), contrast(over(b, fill), fill)) for b in borders)
+
+    ctx.step = "tabbing to the remember-me checkbox"
+    find(browser, "#password", "the password field").click()
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    checkbox = find(browser, "input[name=remember_me]", "the remember-me checkbox")
+    focused = driver.execute_script("return document.activeElement === arguments[0]", checkbox)
+    require(focused, "Tab from the password field did not focus the remember-me checkbox (focus on "
+            + driver.execute_script("const a = document.activeElement; return a.outerHTML.slice(0, 80)") + ")")
+    style = driver.execute_script("const s = getComputedStyle(arguments[0]); return [s.outlineColor, s.outlineStyle, s.outlineWidth]",
+                                  checkbox)
+    outline = parse_colour(style[0])
+    behind = backdrop(browser, checkbox.find_element(By.XPATH, "./.."))
+    drawn = style[1] not in ("none", "hidden") and float(style[2].rstrip("px") or 0) > 0
+    outline_ratio = min(contrast(over(outline, behind), behind), contrast(over(outline, WHITE), WHITE))
+
+    problems = []
+    if border_ratio < MIN_CONTRAST:
+        problems.append(f"email field border {border_ratio:.2f}:1, below {MIN_CONTRAST:g}:1")
+    if not drawn:
+        problems.append(f"no focus outline drawn on the checkbox (outline-style {style[1]}, width {style[2]})")
+    if outline_ratio < MIN_CONTRAST:
+        problems.append(f"focus outline {outline_ratio:.2f}:1, below {MIN_CONTRAST:g}:1")
+    return not problems, (("; ".join(problems) + " — " if problems else "")
+                          + f"email field border {'/'.join(sorted({hex_colour(b) for b in borders}))} on card "
+                          f"{hex_colour(card_colour)} and fill {hex_colour(fill)}: {border_ratio:.2f}:1; checkbox focus "
+                          f"outline {style[2]} {style[1]} {hex_colour(outline)} on {hex_colour(behind)} and white: "
+                          f"{outline_ratio:.2f}:1")
+
+
+def check_session_idle_text(ctx):
+    server, browser = ctx.server(extra=["--session-idle", "10s"]), ctx.browser()
+    ctx.step = "signing up"
+    sign_up(browser, server, unique_email("idle"))
+    body = page_state(browser)["body"]
+    said = re.search(r"after [^\n]*? without activity", body)
+    ok = "after 10 seconds without activity" in body and "1 minute" not in body
+    if not said:
+        return False, f"no 'after … without activity' on the dashboard {describe(browser)}"
+    return ok, f"with --session-idle 10s the dashboard says {said.group(0)!r}"
+
+
+CARD_RADIUS_JS = "const c = document.querySelector('.card'); return c ? getComputedStyle(c).borderTopLeftRadius : null;"
+PROBE_JS = """
+// A probe the policy must block (default-src 'self': an image from another origin).
+const img = new Image(); img.src = 'http://localhost:9/csp-probe.png'; document.body.appendChild(img);
+"""
+
+
+def document_csp(browser, server):
+    """The Content-Security-Policy header of each of the server's documents
+    loaded so far, as the browser received it (from the performance log)."""
+    policies = []
+    for entry in browser.driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") != "Network.responseReceived" or message["params"].get("type") != "Document":
+            continue
+        response = message["params"]["response"]
+        if not response["url"].startswith(server.url("/")):
+            continue  # the browser's own pages (its new-tab page has a policy of its own)
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        policies.append((urlsplit(response["url"]).path, headers.get("content-security-policy")))
+    return policies
+
+
+def csp_on_page(browser):
+    """This page's border radius and the CSP violations it reported so far."""
+    radius = browser.driver.execute_script(CARD_RADIUS_JS)
+    events = browser.driver.execute_script("return window.__cspViolations || null")
+    console = [e["message"] for e in browser.console() if CSP_LOG_RE.search(e["message"])]
+    return radius, events, console
+
+
+def check_csp(ctx):
+    server, browser = ctx.server(), ctx.browser(performance_log=True)
+    seen, violations, problems = [], [], []
+    for path in ("/login", "/signup"):
+        ctx.step = f"opening {path}"
+        open_page(browser, server, path)
+        seen.append((path, *csp_on_page(browser)))
+    ctx.step = "signing up"
+    sign_up(browser, server, unique_email("csp"))
+    seen.append(("/dashboard", *csp_on_page(browser)))
+    for path, radius, events, console in seen:
+        if events is None:
+            problems.append(f"{path}: the violation listener is missing")
+        # The events say it shortly; the console (a second witness) at length.
+        violations += [f"{path}: {v}" for v in events or []] or [f"{path}: {line[:160]}" for line in console]
+        if radius in (None, "0px"):
+            problems.append(f"{path}: .card border radius {radius!r} (stylesheet not applied)")
+    policies = document_csp(browser, server)
+    missing = [path for path, policy in policies if not policy]
+    if not policies or missing:
+        problems.append(f"no Content-Security-Policy on {missing or 'any document'}")
+    if violations:
+        problems.append(f"CSP violations: {violations}")
+
+    ctx.step = "probing the violation detector"
+    browser.driver.execute_script(PROBE_JS)
+    time.sleep(0.5)
+    probe_events = browser.driver.execute_script("return window.__cspViolations")
+    probe_console = [e["message"] for e in browser.console() if CSP_LOG_RE.search(e["message"])]
+    if not probe_events and not probe_console:
+        problems.append("a blocked cross-origin image probe was not reported: the detector is blind")
+    radii = ", ".join(f"{path} {radius}" for path, radius, _, _ in seen)
+    policy = policies[0][1] if policies else None
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f".card border radius {radii}; {len(violations)} violations; the probe was "
+        f"{'reported' if probe_events or probe_console else 'NOT reported'}; policy {policy!r}")
+
+
+# (name, short name for files, function)
+CHECKS = [
+    ("1. signup → dashboard → logout → login with next", "1-round-trip", check_round_trip),
+    ("2. 'Log in to continue to that page.' only with next", "2-continue-hint", check_continue_hint),
+    ("3a. stale login form in a second tab", "3a-stale-login", check_stale_login_form),
+    ("3b. Logout in two dashboard tabs", "3b-two-tab-logout", check_two_tab_logout),
+    ("4a. signup error: mismatched confirmation", "4a-confirmation-error", check_confirmation_error),
+    ("4b. signup error: malformed email", "4b-email-error", check_email_error),
+    ("4c. password hint in aria-describedby", "4c-password-hint", check_password_hint),
+    ("4d. login error: wrong password", "4d-wrong-password", check_wrong_password),
+    ("5a. phone layout 390×844, long email", "5a-phone", lambda ctx: check_layout(ctx, PHONE)),
+    ("5b. desktop layout 1280×800, long email", "5b-desktop", lambda ctx: check_layout(ctx, DESKTOP)),
+    ("6. contrast of the field border and the focus ring", "6-contrast", check_contrast),
+    ("7. session idle text with --session-idle 10s", "7-session-idle", check_session_idle_text),
+    ("8. stylesheet under the Content-Security-Policy", "8-csp", check_csp),
+]
+
+
+# MARK: running
+
+
+class CheckContext:
+    """One check's servers and browsers (started on demand, stopped after it)
+    and the step it is at, for the reason if it fails."""
+
+    def __init__(self, suite, name, slug):
+        self.suite = suite
+        self.name = name
+        self.slug = slug
+        self.step = "starting"
+        self.servers = []
+        self.browsers = []
+
+    def server(self, extra=()):
+        self.step = "starting the server"
+        server = Server(self.suite, f"{self.slug}-{len(self.servers) + 1}", extra)
+        self.servers.append(server)
+        return server.start()
+
+    def browser(self, performance_log=False):
+        self.step = "starting the browser"
+        browser = Browser(self.suite, self.slug, performance_log)
+        self.browsers.append(browser)
+        return browser
+
+    def save_failure(self):
+        directory = self.suite.failure_dir()
+        written = []
+        for browser in self.browsers:
+            try:
+                with time_limit(10):
+                    written += browser.save_failure(directory)
+            except (CheckTimeout, Exception) as error:  # noqa: BLE001 - a hung browser still fails the check
+                info(f"could not save the failing page: {type(error).__name__}: {error}")
+        if written:
+            info(f"failing page saved: {', '.join(written)}")
+
+    def close(self):
+        for browser in self.browsers:
+            browser.quit()
+        for server in self.servers:
+            server.stop()
+
+
+def run_check(suite, report, name, slug, function):
+    ctx = CheckContext(suite, name, slug)
+    try:
+        with time_limit(CHECK_TIMEOUT):
+            ok, reason = function(ctx)
+    except CheckTimeout:
+        ok, reason = False, f"timed out after {CHECK_TIMEOUT} s while {ctx.step}"
+    except StepFailed as failure:
+        ok, reason = False, f"while {ctx.step}: {failure}"
+    except WebDriverException as error:
+        ok, reason = False, f"while {ctx.step}: {type(error).__name__}: {(error.msg or '').splitlines()[0] if error.msg else error}"
+    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, and the others still run
+        traceback.print_exc()
+        ok, reason = False, f"aborted while {ctx.step}: {type(error).__name__}: {error}"
+    if not ok:
+        ctx.save_failure()
+    ctx.close()
+    report.check(name, ok, reason)
+
+
+class Suite:
+    def __init__(self, lith, chromium, chromedriver, directory, processes, screenshots):
+        self.lith = lith
+        self.chromium = chromium
+        self.chromedriver = chromedriver
+        self.dir = directory
+        self.processes = processes
+        self.screenshots = screenshots
+        self._failures = screenshots
+
+    def failure_dir(self):
+        """BROWSER_SCREENSHOTS, or a directory made on the first failure and kept."""
+        if not self._failures:
+            self._failures = tempfile.mkdtemp(prefix="lith-browser-failures-")
+        return self._failures
+
+
+def find_binary(variable, name, fallback):
+    return os.environ.get(variable) or shutil.which(name) or fallback
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
+    options = parser.parse_args()
+    lith = os.path.abspath(options.lith)
+    if not os.access(lith, os.X_OK):
+        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    chromium = find_binary("CHROMIUM", "chromium", "/usr/bin/chromium")
+    chromedriver = find_binary("CHROMEDRIVER", "chromedriver", "/usr/bin/chromedriver")
+    for path in (chromium, chromedriver):
+        if not os.access(path, os.X_OK):
+            parser.error(f"no {os.path.basename(path)} at {path} (apt-get install chromium chromium-driver)")
+    screenshots = os.environ.get("BROWSER_SCREENSHOTS")
+    if screenshots:
+        screenshots = os.path.abspath(screenshots)
+        os.makedirs(screenshots, exist_ok=True)
+
+    directory = tempfile.mkdtemp(prefix="lith-browser-")
+    processes = Processes(os.environ.get("BROWSER_PIDFILE"))
+    report = Report()
+
+    def on_signal(signum, frame):
+        print(f"browser test: interrupted by signal {signum}; stopping what it started; logs kept in {directory}", flush=True)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started = time.monotonic()
+    print(f"browser test: {lith} with {chromium}, logs in {directory}", flush=True)
+    suite = Suite(lith, chromium, chromedriver, directory, processes, screenshots)
+    try:
+        for name, slug, function in CHECKS:
+            run_check(suite, report, name, slug, function)
+    finally:
+        processes.stop_all()
+        for profile in glob.glob(os.path.join(directory, "profile-*")):
+            shutil.rmtree(profile, ignore_errors=True)  # the browsers' profiles: nothing to read there
+    info(f"took {time.monotonic() - started:.0f} s")
+    if screenshots:
+        info(f"screenshots in {screenshots}")
+    if report.failed or os.environ.get("BROWSER_KEEP_DIR"):
+        info(f"logs kept in {directory}")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"{report.passed} passed, {report.failed} failed", flush=True)
+    sys.exit(1 if report.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
