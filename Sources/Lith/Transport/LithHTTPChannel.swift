@@ -15,6 +15,7 @@ public struct LithHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     public struct Value: ServerChildChannelValue {
         let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
         let presence: ClientPresence
+        let unserved: UnservedConnection
         public var channel: any Channel { asyncChannel.channel }
     }
 
@@ -62,11 +63,12 @@ public struct LithHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 wrappingChannelSynchronously: channel,
                 configuration: .init(isOutboundHalfClosureEnabled: true)
             )
-            return Value(asyncChannel: asyncChannel, presence: presence)
+            return Value(asyncChannel: asyncChannel, presence: presence, unserved: UnservedConnection(asyncChannel))
         }
     }
 
     public func handle(value: Value, logger: Logger) async {
+        value.unserved.markServed()
         await ClientPresence.$current.withValue(value.presence) {
             await handleHTTP(asyncChannel: value.asyncChannel, logger: logger)
         }
