@@ -39,10 +39,13 @@ let package = Package(
         .target(name: "CLithSQLite"),
         // And one for the allocator setting `lith` makes at start-up (mallopt).
         .target(name: "CLithMalloc"),
+        // zlib's inflate for the common-password list: Foundation on Linux has no gzip.
+        .target(name: "CLithZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(
             name: "Lith",
             dependencies: [
                 "CLithSQLite",
+                "CLithZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -59,7 +62,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The list of common passwords new passwords are checked against.
+            resources: [.copy("Resources")]
         ),
         .target(
             name: "LithApp",
@@ -136,6 +141,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -31,6 +31,7 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECK_LUA = os.path.join(HERE, "check.lua")
+FLOOD_LUA = os.path.join(HERE, "flood.lua")
 LOGIN_CYCLE = os.path.join(HERE, "login_cycle.py")
 
 SCRYPT = "ln=14,r=8,p=1"
@@ -298,6 +299,22 @@ class SQLiteRows:
         finally:
             connection.close()
 
+    def failed_logins(self, email):
+        """login_failed entries for email in the security log (one hash each);
+        None for a schema without the log (a Lith from before it)."""
+        connection = self.connect()
+        try:
+            if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'security_events'").fetchone():
+                return None
+            return connection.execute("SELECT count(*) FROM security_events WHERE event = 'login_failed' AND email = ?",
+                                      (email,)).fetchone()[0]
+        finally:
+            connection.close()
+
+    def has_session_ids(self, connection):
+        """Whether sessions have a public id column (Lith after migration 2)."""
+        return any(row[1] == "id" for row in connection.execute("PRAGMA table_info(sessions)"))
+
     def add(self, user_id, rows, tag):
         if rows <= 0:
             return
@@ -305,13 +322,15 @@ class SQLiteRows:
         connection = self.connect()
         try:
             connection.execute("PRAGMA cache_size = -262144")  # 256 MiB for this connection's bulk insert
+            ids = self.has_session_ids(connection)
             with connection:
                 connection.execute(
-                    """
+                    f"""
                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-                    INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
+                    INSERT INTO sessions ({'id, ' if ids else ''}token_hash, user_id, created_at, last_seen_at, expires_at,
                                           idle_timeout, remember_me, user_agent, ip)
-                    SELECT lower(hex(randomblob(32))), ?, ?, ?, ?, ?, 0, ?, '127.0.0.1' FROM n
+                    SELECT {'lower(hex(randomblob(16))), ' if ids else ''}lower(hex(randomblob(32))), ?, ?, ?, ?, ?, 0, ?,
+                           '127.0.0.1' FROM n
                     """,
                     (rows, user_id, now, now, now + 86400, 86400, tag),
                 )
@@ -366,16 +385,25 @@ class PostgresRows:
     def count(self):
         return int(self.psql("SELECT count(*) FROM sessions;"))
 
+    def failed_logins(self, email):
+        """As SQLiteRows.failed_logins."""
+        if self.psql("SELECT to_regclass('security_events') IS NOT NULL;") != "t":
+            return None
+        return int(self.psql(f"SELECT count(*) FROM security_events WHERE event = 'login_failed' AND email = '{email}';"))
+
     def add(self, user_id, rows, tag):
         if rows <= 0:
             return
         now = int(time.time())
         nonce = secrets.token_hex(8)
+        ids = self.psql("SELECT count(*) FROM information_schema.columns "
+                        f"WHERE table_schema = '{self.schema}' AND table_name = 'sessions' AND column_name = 'id';") == "1"
         self.psql(
             f"""
-            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at,
+            INSERT INTO sessions ({'id, ' if ids else ''}token_hash, user_id, created_at, last_seen_at, expires_at,
                                   idle_timeout, remember_me, user_agent, ip)
-            SELECT encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
+            SELECT {"encode(sha256(convert_to('id-" + nonce + "-' || g, 'UTF8')), 'hex')::varchar(32), " if ids else ''}
+                   encode(sha256(convert_to('{nonce}-' || g, 'UTF8')), 'hex'), {user_id}, {now}, {now}, {now + 86400},
                    86400, false, '{tag}', '127.0.0.1'
             FROM generate_series(1, {rows}) AS g;
             -- Now, not autovacuum a minute later in the middle of a run.
@@ -673,7 +701,7 @@ class Bench:
         memory = self.results["memory_mib"]
         rows = self.results["session_rows"]
         dashboard = self.base + "/dashboard"
-        steps = ["dashboard", "login_page", "ceiling", "login_cycle", "hash_rate", "storm",
+        steps = ["dashboard", "login_page", "ceiling", "login_cycle", "hash_rate", "storm", "flood",
                  "scale_1k", "scale_1m", "memory_100k"]
         self.results["not_run"] = list(steps)
 
@@ -717,6 +745,9 @@ class Bench:
         s["storm"] = storm
         log(f"storm: logins went on at {cycles['cycles_per_second']} cycles/s, errors {cycles['error_count']}")
         done("storm")
+
+        s["flood"] = self.flood()
+        done("flood")
         # Each scrypt hash at ln=14, r=8 needs 16 MiB; see whether the server keeps it.
         time.sleep(1)
         memory["after_logins_idle"] = round(rss_mib(self.server.pid), 1)
@@ -739,6 +770,46 @@ class Bench:
         self.results["memory_detail"]["end"] = rss_detail(self.server.pid)
         log(f"RSS with 100k sessions: {memory['after_100k_idle']} MiB idle, {memory['after_100k_load']} MiB peak under load")
         done("memory_100k")
+
+    def flood(self):
+        """The dashboard while one client sends wrong passwords for one account
+        as fast as wrk can (all with one guest CSRF token). Lith throttles the
+        account and address after a few: the rest are 429s that cost no hash.
+        How many hashes ran is read back from the security log (each
+        login_failed is one); a server without one reports none."""
+        victim = f"victim-{secrets.token_hex(4)}@example.com"
+        prefix = "__Host-" if self.a.secure_cookies else ""
+        page = requests.get(self.base + "/login", timeout=10)
+        match = CSRF_RE.search(page.text)
+        guest = self.set_cookies(page)
+        if page.status_code != 200 or not match or prefix + "lith_csrf" not in guest:
+            raise HarnessError(f"GET /login for the flood: status {page.status_code}")
+        seconds = 1 + WARMUP_SECONDS + MEASURE_SECONDS * self.a.repeat + 1
+        command = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--timeout", "5s", "-s", FLOOD_LUA, self.base + "/login", "--",
+                   victim, match.group(1), f"{prefix}lith_csrf={guest[prefix + 'lith_csrf']}"]
+        process = self.processes.spawn(command, stdout=subprocess.PIPE)
+        try:
+            time.sleep(1)
+            result = self.wrk("dashboard during a throttled-login flood", self.base + "/dashboard", "Hello,", self.session_cookie)
+        finally:
+            try:
+                stdout, _ = process.communicate(timeout=seconds + 60)
+            except subprocess.TimeoutExpired:
+                Processes.stop(process)
+                raise HarnessError("the flood's wrk did not finish in time")
+            finally:
+                self.processes.forget(process)
+        line = next((l for l in stdout.decode(errors="replace").splitlines() if l.startswith("BENCH_JSON ")), None)
+        if process.returncode != 0 or line is None:
+            raise HarnessError(f"the flood's wrk failed (status {process.returncode})")
+        flood = json.loads(line[len("BENCH_JSON "):])
+        flood["hashes"] = self.rows.failed_logins(victim)
+        result["flood"] = flood
+        result["errors"] += flood["other"] + flood["socket_errors"]
+        log(f"flood: {flood['requests']} wrong passwords ({flood['requests_per_second']:.0f}/s): "
+            f"{flood['throttled_429']} throttled, {flood['refused_422']} refused, {flood['other']} other; "
+            f"hashes computed: {flood['hashes'] if flood['hashes'] is not None else 'unknown (no security log)'}")
+        return result
 
     def login_cycles(self):
         """The login cycle against the hash ceiling, in rounds: hash rate, cycle,

@@ -64,12 +64,16 @@ def ratios(store, r):
     dashboard_target = 0.35 if store == "postgres" else 0.60
     storm_p99 = get("storm", "latency_us", "p99")
     idle_p99 = get("dashboard", "latency_us", "p99")
+    flood_p99 = get("flood", "latency_us", "p99")
     return [
         ("dashboard_vs_ceiling", "dashboard req/s ÷ ceiling req/s", get("dashboard", "vs_ceiling", "median"),
          ">=", dashboard_target),
         ("login_page_vs_ceiling", "login page req/s ÷ ceiling req/s", get("login_page", "vs_ceiling", "median"), ">=", 0.70),
         ("login_cycles_vs_hashes", "login cycles/s ÷ hashes/s", get("login_cycle", "vs_hashes", "median"), ">=", 0.90),
         ("storm_p99_vs_idle_p99", "dashboard p99 in storm ÷ idle p99", divide(storm_p99, idle_p99), "<=", 3),
+        ("flood_p99_vs_idle_p99", "dashboard p99 in a throttled flood ÷ idle p99", divide(flood_p99, idle_p99), "<=", 3),
+        ("flood_hashes", "hashes computed for the flood's thousands of wrong passwords", get("flood", "flood", "hashes"),
+         "<=", 10),
         ("scale_1m_vs_1k", "dashboard req/s 1M sessions ÷ 1k", get("scale_1m", "vs_1k", "median"), ">=", 0.90),
         ("rss_dashboard_load_mib", "RSS under dashboard load, MiB", r.get("memory_mib", {}).get("dashboard_load"),
          "<=", RSS_TARGET_MIB),
@@ -259,6 +263,18 @@ def main():
                 f"logins meanwhile {d['login_cycle']['cycles_per_second']:.1f} cycles/s")
 
     row("**storm**: dashboard while the login cycle runs", "", storm_cell)
+
+    def flood_cell(r):
+        d, idle = sc(r, "flood"), sc(r, "dashboard")
+        if not d or not idle:
+            return "not run"
+        f = d["flood"]
+        hashes = "unknown" if f.get("hashes") is None else str(f["hashes"])
+        return (f"p50 {ms(d['latency_us']['p50'])}, p99 {ms(d['latency_us']['p99'])}; {fmt_number(d['requests_per_second'])} req/s; "
+                f"flood {fmt_number(f['requests'])} wrong passwords at {fmt_number(f['requests_per_second'])}/s: "
+                f"{fmt_number(f['throttled_429'])} × 429, {f['refused_422']} × 422; hashes {hashes}")
+
+    row("**flood**: dashboard while one client sends wrong passwords for one account", "", flood_cell)
 
     def memory_cell(r):
         mem = r.get("memory_mib", {})

@@ -57,6 +57,55 @@ What each check proves:
     no CSP violation is reported (by `securitypolicyviolation` events and the
     browser's console log), and a deliberately blocked probe (an image from
     another origin) is reported, which proves the detector isn't blind.
+ Checks 9-13 use two or three browsers at once (separate cookie jars, B
+ often at phone size), all signed in as one user; "B's next click" is B
+ clicking the navbar's account link on the page it still shows, which must
+ land on /login with `next` set.
+ 9. Password change: A and B log in through the login form; A opens the
+    account page by the navbar link and changes the password: A lands on
+    /account with "Your password has been changed.", has a new session
+    cookie and is still signed in (the dashboard after a reload); B's next
+    click lands on /login; the old password no longer logs in (an "Invalid
+    email or password" alert), the new one does.
+ 10. Sessions: A's account page lists two sessions, one marked "This device"
+    (without a Sign out button), the other's session_id 32 hex digits and not
+    B's token; "Sign out" on B's row leaves one session and B's next click
+    lands on /login. Then with B and C signed in again (three sessions), "Sign
+    out everywhere else" says "You have been signed out everywhere else.",
+    leaves one session, B's and C's next clicks land on /login, and A is still
+    signed in.
+ 11. Deleting the account with the current password lands on /login with
+    "Your account has been deleted."; logging in again with the same
+    credentials says "Invalid email or password"; B's next click lands on
+    /login.
+ 12a. The account page on a phone, 390×844 (mobile emulation), long email,
+    B signed in after a wrong password: laid out 390 px wide, no horizontal
+    scrollbar, the navbar one row with `.who` on one line and Logout on
+    screen, every shown input with a shown, non-empty <label for>, the
+    session rows' Sign out buttons and "Sign out everywhere else" on screen;
+    the page lists two sessions and "Account created", "Failed sign-in" and
+    "Signed in" (with BROWSER_SCREENSHOTS this is the account page saved at
+    both sizes with two sessions and three activity rows).
+ 12b. The same at 1280×800.
+ 12c. Keyboard: from the top of a freshly loaded account page, Tab reaches
+    #current_password, #password, #password_confirmation and the "Change
+    password" button in that order, each with a focus outline drawn
+    (outline-style not none, width > 0). After a wrong current password the
+    page is the same as 4a demands of signup: focus on #current_password,
+    "Error:" title, a role="alert", aria-invalid="true", and aria-describedby
+    naming the shown "not your current password" error.
+ 13. The login throttle: two accounts signed up in A; five wrong passwords
+    for one say "Invalid email or password"; the sixth says (role="alert")
+    "Too many attempts for this account. Try again in 30 seconds." with the
+    email still in the field, and the right password on the seventh is
+    refused the same way ("Try again in N seconds.", N ≤ 30; both 429 with
+    Retry-After, from the performance log), not signed in; browser B (the same
+    address) logs in to the other account.
+ 14. Signup refuses "password1" ("This password is too common. Try a phrase
+    of a few words.") and a password containing the email's name part ("This
+    password is too close to your email address. …"), each as 4a demands
+    (focus, title, alert, aria-invalid, aria-describedby naming the error);
+    the same email with a good password then signs up.
 
 Environment: LITH_BIN (the binary, default .build/debug/lith),
 BROWSER_PIDFILE (every process started here is appended to it, a process group
@@ -1045,7 +1094,479 @@ def check_csp(ctx):
         f"{'reported' if probe_events or probe_console else 'NOT reported'}; policy {policy!r}")
 
 
-# (name, short name for files, function)
+# MARK: the account page (checks 9-14)
+
+
+NEW_PASSWORD = "a fresh browser test phrase 2"
+WRONG_PASSWORD = "not the password 1"
+INVALID_LOGIN = "Invalid email or password"
+TOO_COMMON = "This password is too common. Try a phrase of a few words."
+CONTAINS_EMAIL = "This password is too close to your email address."
+THROTTLED_RE = re.compile(r"Too many attempts for this account\. Try again in (\d+) seconds?\.")
+
+
+def sign_in(browser, server, email, password=PASSWORD):
+    """Opens /login, logs in and requires the dashboard, signed in as `email`."""
+    open_page(browser, server, "/login")
+    log_in(browser, email, password)
+    state = page_state(browser)
+    require(state["path"] == "/dashboard" and state["who"] == email,
+            f"logging in as {email} did not land on the dashboard signed in: {describe(browser, state)}")
+
+
+def open_account(browser):
+    """Clicks the navbar's account link (`a.who`) and requires the account page."""
+    press(browser, find(browser, "header.navbar a.who", "the navbar's account link"), "the navbar's account link")
+    path, _ = path_and_next(browser)
+    require(path == "/account", f"the navbar's account link did not lead to /account: {describe(browser)}")
+
+
+def signed_out_on_next_click(browser, what):
+    """`browser` still shows a page signed in; it clicks the navbar's account
+    link. Returns None if that lands on /login with `next` set (signed out),
+    else what happened instead."""
+    press(browser, find(browser, "header.navbar a.who", f"{what}'s account link"), f"{what}'s account link")
+    path, next_ = path_and_next(browser)
+    state = page_state(browser)
+    if path == "/login" and next_ and not state["who"]:
+        return None
+    return f"{what}'s next click (the account link) → {describe(browser, state)}, next={next_!r}, signed in as {state['who']!r}"
+
+
+def session_cookie(browser):
+    """The value of this browser's session cookie (`lith_session`, maybe prefixed), or None."""
+    for cookie in browser.driver.get_cookies():
+        if cookie["name"].endswith("lith_session"):
+            return cookie["value"]
+    return None
+
+
+ACCOUNT_JS = """
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+// A section of the account page by the words of its heading.
+const section = words => [...document.querySelectorAll('section')].find(s => {
+  const h = s.querySelector('h2'); return h && h.textContent.toLowerCase().includes(words);
+});
+const rows = s => s ? [...s.querySelectorAll('ul.rows > li.row')] : null;
+const sessions = rows(section('signed in')), activity = rows(section('activity'));
+return {
+  sessions: sessions && sessions.map(li => {
+    const signOut = [...li.querySelectorAll('button')].find(b => text(b) === 'Sign out');
+    const id = li.querySelector('input[name=session_id]');
+    return {browser: text(li.querySelector('strong')), badge: text(li.querySelector('.badge')),
+            details: text(li.querySelector('.muted')), sessionId: id ? id.value : null,
+            signOut: signOut ? signOut.getAttribute('aria-label') || 'Sign out' : null};
+  }),
+  activity: activity && activity.map(li => text(li.querySelector('strong'))),
+  revokeOthers: !!document.querySelector('form[action="/account/sessions/revoke-others"]'),
+};
+"""
+
+
+def account_state(browser):
+    """The account page's session rows and activity; requires both lists."""
+    account = browser.driver.execute_script(ACCOUNT_JS)
+    require(account["sessions"] is not None, f"no list of sessions under a 'Where you are signed in' heading {describe(browser)}")
+    return account
+
+
+def this_device(account):
+    return [row for row in account["sessions"] if row["badge"] == "This device"]
+
+
+def sessions_text(account):
+    return "[" + ", ".join(f"{row['browser']}{' (This device)' if row['badge'] == 'This device' else ''}"
+                           f"{'' if row['signOut'] is None else ' + Sign out'}" for row in account["sessions"]) + "]"
+
+
+def other_row_button(browser):
+    """The 'Sign out' button of the one session row not marked 'This device'."""
+    found = browser.driver.find_elements(
+        By.XPATH, "//li[contains(concat(' ', normalize-space(@class), ' '), ' row ')]"
+                  "[not(.//*[contains(concat(' ', normalize-space(@class), ' '), ' badge ')])]"
+                  "//button[normalize-space()='Sign out']")
+    require(len(found) == 1, f"{len(found)} 'Sign out' buttons on rows not marked 'This device', expected 1 {describe(browser)}")
+    return found[0]
+
+
+def check_password_change(ctx):
+    server = ctx.server()
+    a, b = ctx.browser("a"), ctx.browser("b")
+    b.set_viewport(PHONE)
+    email = unique_email("change")
+    ctx.step = "signing up in A and logging out"
+    sign_up(a, server, email)
+    log_out(a)
+    ctx.step = "logging in in A and in B"
+    sign_in(a, server, email)
+    sign_in(b, server, email)
+    ctx.step = "A opening the account page"
+    open_account(a)
+    cookie_before = session_cookie(a)
+    ctx.step = "A changing the password"
+    type_into(a, "#current_password", PASSWORD)
+    type_into(a, "#password", NEW_PASSWORD)
+    type_into(a, "#password_confirmation", NEW_PASSWORD)
+    press(a, button(a, "Change password"), "'Change password'")
+    changed = page_state(a)
+    require(changed["path"] == "/account" and changed["flash"] == "Your password has been changed." and changed["who"] == email,
+            f"after 'Change password': expected /account saying 'Your password has been changed.' signed in as {email}, got "
+            f"flash {changed['flash']!r}, signed in as {changed['who']!r}, alerts {changed['alerts']} {describe(a, changed)}")
+    problems = []
+    if session_cookie(a) in (None, cookie_before):
+        problems.append("A kept its old session cookie (expected a new one after the change)")
+    ctx.step = "A reloading the dashboard"
+    open_page(a, server, "/dashboard")
+    still = page_state(a)
+    if still["path"] != "/dashboard" or still["who"] != email:
+        problems.append(f"A is no longer signed in: /dashboard → {describe(a, still)}")
+
+    ctx.step = "B's next click"
+    b_out = signed_out_on_next_click(b, "B")
+    if b_out:
+        problems.append(b_out)
+    ctx.step = "B logging in with the old password"
+    if urlsplit(b.driver.current_url).path != "/login":
+        open_page(b, server, "/login")
+    log_in(b, email, PASSWORD)
+    old = page_state(b)
+    old_ok = any(INVALID_LOGIN in alert for alert in old["alerts"]) and not old["who"]
+    if not old_ok:
+        problems.append(f"the old password: alerts {old['alerts']}, signed in as {old['who']!r} {describe(b, old)}")
+    ctx.step = "B logging in with the new password"
+    log_in(b, email, NEW_PASSWORD)
+    new = page_state(b)
+    if new["who"] != email:
+        problems.append(f"the new password did not log in: alerts {new['alerts']} {describe(b, new)}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"A changed the password on /account → 'Your password has been changed.', "
+        f"{'new session cookie' if session_cookie(a) != cookie_before else 'same session cookie'}, /dashboard as "
+        f"{still['who']!r}; B's next click → {'/login?next=…' if not b_out else 'NOT /login'}; old password → "
+        f"{old['alerts']}; new password → {new['path']} as {new['who']!r}")
+
+
+def check_session_revoke(ctx):
+    server = ctx.server()
+    a, b = ctx.browser("a"), ctx.browser("b")
+    b.set_viewport(PHONE)
+    email = unique_email("revoke")
+    ctx.step = "signing up in A, logging in in B"
+    sign_up(a, server, email)
+    sign_in(b, server, email)
+    ctx.step = "A opening the account page"
+    open_account(a)
+    before = account_state(a)
+    require(len(before["sessions"]) == 2 and len(this_device(before)) == 1,
+            f"A's account page lists {sessions_text(before)}: expected two sessions, one marked 'This device'")
+    problems = []
+    other = [row for row in before["sessions"] if row["badge"] != "This device"][0]
+    if not re.fullmatch(r"[0-9a-f]{32}", other["sessionId"] or ""):
+        problems.append(f"B's row's session_id {other['sessionId']!r} is not 32 hex digits")
+    if other["sessionId"] and other["sessionId"] in (session_cookie(b) or ""):
+        problems.append("B's row's session_id is B's session token")
+    if this_device(before)[0]["signOut"] is not None:
+        problems.append("the 'This device' row has a Sign out button")
+    ctx.step = "A signing out B's session"
+    press(a, other_row_button(a), "'Sign out' on B's row")
+    after = account_state(a)
+    if urlsplit(a.driver.current_url).path != "/account" or len(after["sessions"]) != 1 or len(this_device(after)) != 1:
+        problems.append(f"after 'Sign out' on B's row A is {describe(a)} listing {sessions_text(after)} (expected /account, "
+                        "one session, This device)")
+    ctx.step = "B's next click"
+    b_out = signed_out_on_next_click(b, "B")
+    if b_out:
+        problems.append(b_out)
+
+    ctx.step = "B and C logging in"
+    sign_in(b, server, email)
+    c = ctx.browser("c")
+    sign_in(c, server, email)
+    ctx.step = "A reloading the account page"
+    reload_page(a)
+    three = account_state(a)
+    require(len(three["sessions"]) == 3 and three["revokeOthers"],
+            f"with B and C signed in again, A's account page lists {sessions_text(three)}, 'Sign out everywhere else' "
+            f"{'shown' if three['revokeOthers'] else 'missing'}: expected three sessions and the button")
+    ctx.step = "A pressing 'Sign out everywhere else'"
+    press(a, button(a, "Sign out everywhere else"), "'Sign out everywhere else'")
+    alone = page_state(a)
+    left = account_state(a)
+    if (alone["path"] != "/account" or alone["flash"] != "You have been signed out everywhere else."
+            or len(left["sessions"]) != 1 or len(this_device(left)) != 1):
+        problems.append(f"after 'Sign out everywhere else' A is {describe(a, alone)}, flash {alone['flash']!r}, listing "
+                        f"{sessions_text(left)}")
+    ctx.step = "B's and C's next clicks"
+    for browser, what in ((b, "B"), (c, "C")):
+        out = signed_out_on_next_click(browser, what)
+        if out:
+            problems.append(out)
+    ctx.step = "A reloading the dashboard"
+    open_page(a, server, "/dashboard")
+    stays = page_state(a)
+    if stays["who"] != email:
+        problems.append(f"A was signed out too: /dashboard → {describe(a, stays)}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"A's account page: {sessions_text(before)}; 'Sign out' on B's row → {sessions_text(after)}, B's next click → "
+        f"/login?next=…; with B and C back: {sessions_text(three)}; 'Sign out everywhere else' → {alone['flash']!r}, "
+        f"{sessions_text(left)}, B and C → /login?next=…, A still signed in")
+
+
+def check_account_delete(ctx):
+    server = ctx.server()
+    a, b = ctx.browser("a"), ctx.browser("b")
+    email = unique_email("delete")
+    ctx.step = "signing up in A, logging in in B"
+    sign_up(a, server, email)
+    sign_in(b, server, email)
+    ctx.step = "A deleting the account"
+    open_account(a)
+    type_into(a, "#delete_current_password", PASSWORD)
+    press(a, button(a, "Delete my account"), "'Delete my account'")
+    deleted = page_state(a)
+    require(deleted["path"] == "/login" and deleted["flash"] == "Your account has been deleted." and not deleted["who"],
+            f"after 'Delete my account': expected /login saying 'Your account has been deleted.', got flash "
+            f"{deleted['flash']!r}, alerts {deleted['alerts']}, signed in as {deleted['who']!r} {describe(a, deleted)}")
+    problems = []
+    ctx.step = "A logging in again"
+    log_in(a, email, PASSWORD)
+    again = page_state(a)
+    if not any(INVALID_LOGIN in alert for alert in again["alerts"]) or again["who"]:
+        problems.append(f"logging in again: alerts {again['alerts']}, signed in as {again['who']!r} {describe(a, again)}")
+    ctx.step = "B's next click"
+    b_out = signed_out_on_next_click(b, "B")
+    if b_out:
+        problems.append(b_out)
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"'Delete my account' → /login with {deleted['flash']!r}; logging in again → {again['alerts']}; "
+        f"B's next click → {'/login?next=…' if not b_out else 'NOT /login'}")
+
+
+ACCOUNT_LAYOUT_JS = """
+const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; };
+const lineHeight = el => { const s = getComputedStyle(el); const lh = parseFloat(s.lineHeight); return isNaN(lh) ? 1.2 * parseFloat(s.fontSize) : lh; };
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const q = s => document.querySelector(s);
+const nav = q('header.navbar'), who = q('header.navbar .who');
+const logout = [...document.querySelectorAll('header.navbar button')].find(b => text(b) === 'Logout');
+return {
+  innerWidth: window.innerWidth,
+  scrollWidth: document.documentElement.scrollWidth,
+  navbar: nav && box(nav),
+  who: who && Object.assign(box(who), {lineHeight: lineHeight(who)}),
+  logout: logout && box(logout),
+  inputs: [...document.querySelectorAll('input, select, textarea')].filter(i => i.type !== 'hidden' && shown(i)).map(i => {
+    const label = i.id ? document.querySelector('label[for="' + CSS.escape(i.id) + '"]') : null;
+    const b = label && box(label);
+    return {field: i.id ? '#' + i.id : i.name, label: label ? text(label) : null,
+            labelShown: !!label && shown(label) && b.width > 1 && b.height > 1 && b.right > 0 && b.left < window.innerWidth};
+  }),
+  sessionButtons: [...document.querySelectorAll('form[action^="/account/sessions/"] button')].filter(shown)
+    .map(b => Object.assign(box(b), {text: b.getAttribute('aria-label') || text(b)})),
+};
+"""
+
+
+def account_layout_problems(layout, width):
+    problems = []
+    nav, who, logout = layout["navbar"], layout["who"], layout["logout"]
+    if not (nav and who and logout):
+        return ["the navbar, its .who link or its Logout button is missing"]
+    if layout["innerWidth"] != width:
+        problems.append(f"laid out {layout['innerWidth']} px wide, not {width} (viewport meta tag?)")
+    if layout["scrollWidth"] > layout["innerWidth"]:
+        problems.append(f"horizontal scrolling: page {layout['scrollWidth']} px wide in a {layout['innerWidth']} px viewport")
+    if nav["height"] > NAVBAR_MAX_HEIGHT:
+        problems.append(f"navbar {nav['height']:.0f} px high (> {NAVBAR_MAX_HEIGHT}: not one row)")
+    if who["height"] > ONE_LINE * who["lineHeight"]:
+        problems.append(f".who wraps: {who['height']:.0f} px high, line height {who['lineHeight']:.0f} px")
+    if logout["right"] > layout["innerWidth"] + 0.5:
+        problems.append(f"the Logout button ends at x={logout['right']:.0f}, off screen")
+    unlabelled = [i["field"] for i in layout["inputs"] if not i["label"] or not i["labelShown"]]
+    if unlabelled:
+        problems.append(f"no shown <label for> on {unlabelled}")
+    off = [f"{b['text']!r} at x={b['left']:.0f}-{b['right']:.0f}" for b in layout["sessionButtons"]
+           if b["left"] < -0.5 or b["right"] > layout["innerWidth"] + 0.5]
+    if off:
+        problems.append(f"session buttons off screen: {off}")
+    return problems
+
+
+def check_account_layout(ctx, size):
+    width, height, _ = size
+    server = ctx.server()
+    a, b = ctx.browser("a"), ctx.browser("b")
+    a.set_viewport(size)
+    ctx.step = "signing up in A with a long email"
+    sign_up(a, server, LONG_EMAIL)
+    ctx.step = "B: a wrong password, then logging in"
+    open_page(b, server, "/login")
+    log_in(b, LONG_EMAIL, WRONG_PASSWORD)
+    log_in(b, LONG_EMAIL, PASSWORD)
+    require(page_state(b)["who"] == LONG_EMAIL, f"B did not log in: {describe(b)}")
+    ctx.step = "A opening the account page"
+    open_account(a)  # with BROWSER_SCREENSHOTS: two sessions and three activity rows, at both sizes
+    account = account_state(a)
+    layout = a.driver.execute_script(ACCOUNT_LAYOUT_JS)
+    problems = account_layout_problems(layout, width)
+    if len(account["sessions"]) != 2 or len(layout["sessionButtons"]) != 2:
+        problems.append(f"expected two sessions with 'Sign out' and 'Sign out everywhere else', got {sessions_text(account)} "
+                        f"and buttons {[b['text'] for b in layout['sessionButtons']]}")
+    missing = [what for what in ("Account created", "Failed sign-in", "Signed in") if what not in (account["activity"] or [])]
+    if missing:
+        problems.append(f"the activity lacks {missing}: {account['activity']}")
+    nav = layout["navbar"] or {}
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"viewport {layout['innerWidth']} px, page {layout['scrollWidth']} px wide; navbar {nav.get('height', 0):.0f} px high; "
+        f"labelled fields {[i['field'] + ': ' + repr(i['label']) for i in layout['inputs']]}; session buttons end at x="
+        f"{[round(b['right']) for b in layout['sessionButtons']]}; sessions {sessions_text(account)}; activity {account['activity']}")
+
+
+FOCUSED_JS = """
+const a = document.activeElement;
+if (!a || a === document.body) return {what: 'body'};
+const s = getComputedStyle(a);
+const label = a.id ? '#' + a.id : a.tagName.toLowerCase() + " '" + a.textContent.replace(/\\s+/g, ' ').trim().slice(0, 30) + "'";
+return {what: label, outlineStyle: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0};
+"""
+TAB_ORDER = ["#current_password", "#password", "#password_confirmation", "button 'Change password'"]
+MAX_TABS = 20
+
+
+def check_account_keyboard(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    browser.set_viewport(DESKTOP)
+    ctx.step = "signing up"
+    sign_up(browser, server, unique_email("keyboard"))
+    ctx.step = "opening /account"
+    open_page(browser, server, "/account")
+    ctx.step = "tabbing from the top of the account page"
+    start = browser.driver.execute_script(FOCUSED_JS)["what"]
+    focused = []
+    for _ in range(MAX_TABS):
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+        focused.append(browser.driver.execute_script(FOCUSED_JS))
+        if focused[-1]["what"] == TAB_ORDER[-1]:
+            break
+    order = [f["what"] for f in focused]
+    problems = []
+    positions = [order.index(what) if what in order else None for what in TAB_ORDER]
+    if None in positions:
+        problems.append(f"{MAX_TABS} Tabs from {start} never reached {[w for w, p in zip(TAB_ORDER, positions) if p is None]}")
+    elif positions != sorted(positions):
+        problems.append("Tab reaches the change-password form out of order")
+    undrawn = [f"{f['what']} ({f['outlineStyle']} {f['outlineWidth']:g}px)" for f in focused
+               if f["what"] in TAB_ORDER and (f["outlineStyle"] in ("none", "hidden") or f["outlineWidth"] <= 0)]
+    if undrawn:
+        problems.append(f"no focus outline on {undrawn}")
+
+    ctx.step = "submitting a wrong current password"
+    type_into(browser, "#current_password", WRONG_PASSWORD)
+    type_into(browser, "#password", NEW_PASSWORD)
+    type_into(browser, "#password_confirmation", NEW_PASSWORD)
+    press(browser, button(browser, "Change password"), "'Change password'")
+    # The form comes back (422) as the answer to its POST, at the POST's URL.
+    require(urlsplit(browser.driver.current_url).path in ("/account", "/account/password"),
+            f"the wrong current password: {describe(browser)}")
+    error_problems, summary = field_error_problems(browser, "current_password", "current password")
+    problems += error_problems
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"Tab from {start}: {' → '.join(order)}; after a wrong current password: {summary}")
+
+
+def last_document(browser, server):
+    """(status, Retry-After) of the last document from the server in the
+    performance log since the last call, or None."""
+    last = None
+    for entry in browser.driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") != "Network.responseReceived" or message["params"].get("type") != "Document":
+            continue
+        response = message["params"]["response"]
+        if response["url"].startswith(server.url("/")):
+            headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+            last = (response["status"], headers.get("retry-after"))
+    return last
+
+
+def check_login_throttle(ctx):
+    server = ctx.server()
+    a = ctx.browser("a", performance_log=True)
+    target, other = unique_email("throttled"), unique_email("bystander")
+    ctx.step = "signing up two accounts in A"
+    for email in (target, other):
+        sign_up(a, server, email)
+        log_out(a)
+    problems, answers = [], []
+    for attempt in range(1, 8):
+        ctx.step = f"login attempt {attempt} in A"
+        last_document(a, server)  # drop what came before
+        log_in(a, target, WRONG_PASSWORD + str(attempt) if attempt < 7 else PASSWORD)
+        state = page_state(a)
+        status = last_document(a, server)
+        email_value = find(a, "#email", "the email field").get_attribute("value")
+        alert = next((text for text in state["alerts"] if text), None)
+        answers.append(f"{attempt}: {status[0] if status else '?'} {alert!r}")
+        if state["who"] or not state["path"].startswith("/login"):
+            problems.append(f"attempt {attempt} signed in: {describe(a, state)} as {state['who']!r}")
+            break
+        if attempt <= 5:
+            if not alert or INVALID_LOGIN not in alert:
+                problems.append(f"attempt {attempt} (within the 5 free failures) said {state['alerts']}")
+            continue
+        throttled = THROTTLED_RE.fullmatch(alert or "")
+        wait = int(throttled.group(1)) if throttled else None
+        # 30 seconds after the 5th failure, less the second or two a browser takes to send the 6th.
+        if attempt == 6 and not re.fullmatch(r"Too many attempts for this account\. Try again in (2[5-9]|30) seconds\.", alert or ""):
+            problems.append(f"attempt 6 said {state['alerts']}, not 'Too many attempts for this account. Try again in 25–30 seconds.'")
+        if attempt == 7 and not (throttled and 0 < wait <= 30):
+            problems.append(f"attempt 7 (the right password) said {state['alerts']}, not 'Too many attempts for this account. "
+                            "Try again in N seconds.' with N ≤ 30")
+        if email_value != target:
+            problems.append(f"after attempt {attempt} the email field holds {email_value!r}")
+        if status and (status[0] != 429 or not status[1]):
+            problems.append(f"attempt {attempt} answered {status[0]}, Retry-After {status[1]!r} (expected 429 with Retry-After)")
+
+    ctx.step = "another account logging in in B"
+    b = ctx.browser("b")
+    open_page(b, server, "/login")
+    log_in(b, other, PASSWORD)
+    bystander = page_state(b)
+    if bystander["who"] != other:
+        problems.append(f"a different account from the same address: alerts {bystander['alerts']}, "
+                        f"signed in as {bystander['who']!r} {describe(b, bystander)}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"attempts {'; '.join(answers)}; another account in B → {bystander['path']} as {bystander['who']!r}")
+
+
+def check_common_password(ctx):
+    server, browser = ctx.server(), ctx.browser()
+    problems, said = [], []
+    local = f"marguerite{secrets.token_hex(3)}"
+    email = f"{local}@example.com"
+    for password, expected, topic in (("password1", TOO_COMMON, "too common"),
+                                      (f"{local} grows sunflowers", CONTAINS_EMAIL, "email address")):
+        ctx.step = f"signing up with {password!r}"
+        fill_signup(browser, server, email, password)
+        if urlsplit(browser.driver.current_url).path != "/signup" or page_state(browser)["who"]:
+            problems.append(f"{password!r} was accepted: {describe(browser)}")
+            continue
+        field_problems, summary = field_error_problems(browser, "password", topic)
+        error = [d["text"] for d in field_state(browser, "password")["described"] if d["id"] == "password-error"]
+        said.append(f"{password!r}: {error}")
+        if not error or not error[0].startswith(expected):
+            problems.append(f"{password!r}: #password-error says {error}, not {expected!r}")
+        problems += [f"{password!r}: {p}" for p in field_problems]
+    ctx.step = "signing up with a good password"
+    fill_signup(browser, server, email, PASSWORD)
+    accepted = page_state(browser)
+    if accepted["who"] != email:
+        problems.append(f"{PASSWORD!r} was refused too: alerts {accepted['alerts']} {describe(browser, accepted)}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"{'; '.join(said)}; {PASSWORD!r} → {accepted['path']} as {accepted['who']!r}")
+
+
+# (name, short name for files, function[, time limit if not CHECK_TIMEOUT])
 CHECKS = [
     ("1. signup → dashboard → logout → login with next", "1-round-trip", check_round_trip),
     ("2. 'Log in to continue to that page.' only with next", "2-continue-hint", check_continue_hint),
@@ -1060,6 +1581,14 @@ CHECKS = [
     ("6. contrast of the field border and the focus ring", "6-contrast", check_contrast),
     ("7. session idle text with --session-idle 10s", "7-session-idle", check_session_idle_text),
     ("8. stylesheet under the Content-Security-Policy", "8-csp", check_csp),
+    ("9. password change signs the other browser out", "9-password-change", check_password_change, 45),
+    ("10. signing out one session, and everywhere else", "10-session-revoke", check_session_revoke, 60),
+    ("11. account deletion", "11-account-delete", check_account_delete, 45),
+    ("12a. account page on a phone 390×844", "12a-account-phone", lambda ctx: check_account_layout(ctx, PHONE), 45),
+    ("12b. account page on a desktop 1280×800", "12b-account-desktop", lambda ctx: check_account_layout(ctx, DESKTOP), 45),
+    ("12c. account page by keyboard, and its error focus", "12c-account-keyboard", check_account_keyboard),
+    ("13. login throttle as a person meets it", "13-login-throttle", check_login_throttle, 45),
+    ("14. signup refuses common and email-like passwords", "14-common-password", check_common_password),
 ]
 
 
@@ -1084,9 +1613,10 @@ class CheckContext:
         self.servers.append(server)
         return server.start()
 
-    def browser(self, performance_log=False):
-        self.step = "starting the browser"
-        browser = Browser(self.suite, self.slug, performance_log)
+    def browser(self, label=None, performance_log=False):
+        """A fresh browser; `label` (A, B, …) tells a check's browsers apart in file names."""
+        self.step = f"starting browser {label.upper()}" if label else "starting the browser"
+        browser = Browser(self.suite, f"{self.slug}-{label}" if label else self.slug, performance_log)
         self.browsers.append(browser)
         return browser
 
@@ -1109,13 +1639,13 @@ class CheckContext:
             server.stop()
 
 
-def run_check(suite, report, name, slug, function):
+def run_check(suite, report, name, slug, function, timeout=CHECK_TIMEOUT):
     ctx = CheckContext(suite, name, slug)
     try:
-        with time_limit(CHECK_TIMEOUT):
+        with time_limit(timeout):
             ok, reason = function(ctx)
     except CheckTimeout:
-        ok, reason = False, f"timed out after {CHECK_TIMEOUT} s while {ctx.step}"
+        ok, reason = False, f"timed out after {timeout} s while {ctx.step}"
     except StepFailed as failure:
         ok, reason = False, f"while {ctx.step}: {failure}"
     except WebDriverException as error:
@@ -1181,8 +1711,8 @@ def main():
     print(f"browser test: {lith} with {chromium}, logs in {directory}", flush=True)
     suite = Suite(lith, chromium, chromedriver, directory, processes, screenshots)
     try:
-        for name, slug, function in CHECKS:
-            run_check(suite, report, name, slug, function)
+        for name, slug, function, *timeout in CHECKS:
+            run_check(suite, report, name, slug, function, *timeout)
     finally:
         processes.stop_all()
         for profile in glob.glob(os.path.join(directory, "profile-*")):

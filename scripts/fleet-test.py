@@ -10,6 +10,40 @@ fresh database and passes its URL here:
 Every check prints PASS or FAIL with a reason; the last line is
 `N passed, M failed`, and the exit status is non-zero if any check failed.
 
+The checks, in the order they run (8-11 come before 5-7, which stop and
+restart instance A and PostgreSQL under them):
+
+  1. both instances start at the same moment on the empty database (one
+     set of migrations), instance A has glibc's huge pages for scrypt
+  2. a signup, then 40 dashboard GETs through nginx reach both instances
+  3. logging out on A ends the session on B at once
+  4. ten concurrent signups of one email over both instances: one account
+  8. failed logins straight to A and to B count together: 3 on A and 2 on
+     B, then the next attempt is 429 with Retry-After on B and on A, and
+     `lith throttle list` shows the account
+  9. the account page: a session signed up on A is "This device" on B's
+     page, a session signed in on B is listed on A's, A signs it out and B
+     then treats its cookie as a guest; `lith audit` has one session_revoked
+ 10. one security log: the events of 8 and 9, written by A and B in turn,
+     are in one `lith audit --json` output in the order they happened (and
+     on B's account page, newest first)
+ 11. the 429s of 8 (one on B, then one on A within the minute) are one
+     login_throttled entry: the contract allows at most one per account
+     and address a minute
+  5. SIGTERM to A under load through nginx, then A restarted
+  6. PostgreSQL stopped under load, then started
+  7. both instances purging expired sessions every second at once
+
+8-11 send their requests straight to an instance, never through nginx, with
+a Firefox-on-Linux User-Agent to A and a Chrome-on-Windows one to B: the
+security log records that summary, so it tells which instance wrote an entry.
+
+Throttling: every client here is 127.0.0.1 (the instances trust no proxy, so
+nginx is the client too), and the instances run with the default limits. All
+checks together make 17 signup attempts (the 9 refused ones of check 4
+count), under the default 20 an hour per address; checks that sign up more
+must start the instances with `--throttle signup-address=1000`.
+
 Environment: LITH_BIN (the binary, default .build/debug/lith), FLEET_PIDFILE
 (every process started here is appended to it, so a wrapper can clean up even
 if this script is killed), FLEET_KEEP_DIR=1 (keep the temp dir with the logs),
@@ -18,6 +52,7 @@ outage check.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -39,6 +74,24 @@ PASSWORD = "fleet test password 1"
 CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
 SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
 PURGE_FAILED = "session purge failed"
+WRONG_PASSWORD = "not the fleet password"
+# The browser each instance is sent requests as in checks 8-11, and the summary
+# the security log and the account page show for it.
+BROWSERS = {
+    "a": ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox on Linux"),
+    "b": ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+          "Chrome on Windows"),
+}
+# What the account page's "Recent security activity" calls each event.
+EVENT_SUMMARIES = {
+    "signup": "Account created", "login_succeeded": "Signed in", "login_failed": "Failed sign-in",
+    "login_throttled": "Sign-in attempts slowed down", "session_revoked": "A session was signed out",
+}
+ROW_RE = re.compile(r'<li class="row">(.*?)</li>', re.S)
+STRONG_RE = re.compile(r"<strong>(.*?)</strong>", re.S)
+MUTED_RE = re.compile(r'<span class="muted">(.*?)</span>', re.S)
+SESSION_ID_RE = re.compile(r'<input type="hidden" name="session_id" value="([^"]*)">')
+THIS_DEVICE = '<span class="badge">This device</span>'
 
 
 # MARK: output
@@ -207,6 +260,51 @@ def dashboard(base, token, session=None, timeout=10):
     return s.get(base + "/dashboard", headers={"Cookie": f"lith_session={token}"}, allow_redirects=False, timeout=timeout)
 
 
+def browser(instance):
+    """A guest client that sends `instance`'s User-Agent (BROWSERS)."""
+    s = client()
+    s.headers["User-Agent"] = BROWSERS[instance.name][0]
+    return s
+
+
+def log_in(base, email, password, session):
+    """GET /login then POST it on `base` with `session`, a guest. Returns (POST response, lith_session value or None)."""
+    page = session.get(base + "/login", allow_redirects=False, timeout=10)
+    if page.status_code != 200:
+        raise AssertionError(f"GET /login on {base} answered {describe(page)}")
+    response = session.post(
+        base + "/login", data={"email": email, "password": password, "next": "", "csrf_token": csrf_token(page.text)},
+        headers={"Origin": base}, allow_redirects=False, timeout=15)
+    return response, response.cookies.get("lith_session")
+
+
+def account_page(base, token, session=None):
+    s = session or client()
+    return s.get(base + "/account", headers={"Cookie": f"lith_session={token}"}, allow_redirects=False, timeout=10)
+
+
+def account_sessions(html):
+    """The rows of the account page's "Where you are signed in": browser, address,
+    whether it is "This device", and the session_id of its Sign out form."""
+    section = html.partition('id="sessions-heading"')[2].partition('id="activity-heading"')[0]
+    rows = []
+    for row in ROW_RE.findall(section):
+        strong, muted, session_id = STRONG_RE.search(row), MUTED_RE.search(row), SESSION_ID_RE.search(row)
+        rows.append({
+            "browser": strong.group(1).strip() if strong else None,
+            "address": muted.group(1).split(" · ")[0].strip() if muted else None,
+            "current": THIS_DEVICE in row,
+            "session_id": session_id.group(1) if session_id else None,
+        })
+    return rows
+
+
+def account_events(html):
+    """What the account page's "Recent security activity" lists, newest first."""
+    section = html.partition('id="activity-heading"')[2].partition('id="delete-heading"')[0]
+    return [what.strip() for what in STRONG_RE.findall(section)]
+
+
 def says_hello(response, email):
     return response.status_code == 200 and f"Hello, <span class=\"email\">{email}!</span>" in response.text
 
@@ -249,6 +347,18 @@ class Fleet:
         if result.returncode != 0:
             raise AssertionError(f"psql failed: {result.stderr.strip()}")
         return result.stdout.strip()
+
+    def command(self, *args):
+        """`lith ARGS --database URL`; its stdout, or AssertionError."""
+        result = subprocess.run([self.lith, *args, "--database", self.database], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise AssertionError(f"`lith {' '.join(args)}` exited {result.returncode}: {result.stderr.strip()[-300:]}")
+        return result.stdout
+
+    def audit(self, email=None):
+        """The security log, oldest first, one dict per `lith audit --json` line."""
+        args = ["audit", "--json"] + (["--email", email] if email else [])
+        return [json.loads(line) for line in self.command(*args).splitlines() if line.strip()]
 
     def start_nginx(self):
         prefix = os.path.join(self.dir, "nginx")
@@ -505,6 +615,10 @@ def run_checks(fleet, report):
         + (f" (exit {listing.returncode}: {listing.stderr.strip()[-200:]})" if listing.returncode else "")
         + (f"; errors: {errors[:3]}" if errors else ""))
 
+    # 8-11. Throttling, the account page and the security log over both
+    # instances, before 5 and 6 stop things under them.
+    check_account_security(fleet, report, email)
+
     # 7 (first half). Expired sessions for both instances' purges to race over.
     purge_rows = 0
     purge_note = ""
@@ -570,6 +684,186 @@ def run_checks(fleet, report):
         not failures and left == 0,
         f"{purge_note}; purged by A: {purged['a']}, by B: {purged['b']}; "
         f"{len(failures)} '{PURGE_FAILED}' line(s) while the database was up" + (f": {failures[:3]}" if failures else ""))
+
+
+def check_account_security(fleet, report, email):
+    """Checks 8-11. `journal` is what the security log should say, in order:
+    (email, event, instance the request went to)."""
+    journal = []
+    throttle = check_throttle(fleet, report, email("throttle"), journal)
+    sessions = check_sessions(fleet, report, email("sessions"), journal)
+    check_shared_log(fleet, report, journal, sessions)
+    check_throttled_once(fleet, report, email("throttle"), throttle)
+
+
+def check_throttle(fleet, report, target, journal):
+    """8. 3 wrong passwords on A and 2 on B (alternately), then one attempt on
+    B and one on A: both 429. Returns the instances that answered 429."""
+    a, b = fleet.a, fleet.b
+    name = "8. failed logins on A and B count together"
+    throttled = []
+    try:
+        response, token = sign_up(a.base, target, session=browser(a))
+        if response.status_code != 303 or not token:
+            raise AssertionError(f"signup on A answered {describe(response)}")
+        journal += [(target, "signup", a), (target, "login_succeeded", a)]
+        guests = {inst.name: browser(inst) for inst in (a, b)}
+        failures, wrong = [], []
+        for inst in (a, b, a, b, a):
+            r, _ = log_in(inst.base, target, WRONG_PASSWORD, guests[inst.name])
+            journal.append((target, "login_failed", inst))
+            failures.append(f"{inst.name.upper()} {r.status_code}")
+            if r.status_code != 422 or "Invalid email or password." not in r.text:
+                wrong.append(f"{inst.name.upper()} {describe(r)}")
+        refusals, bad = [], []
+        for inst in (b, a):
+            r, _ = log_in(inst.base, target, WRONG_PASSWORD, guests[inst.name])
+            retry_after = r.headers.get("Retry-After", "")
+            refusals.append(f"on {inst.name.upper()} {r.status_code} Retry-After {retry_after or 'none'}")
+            if (r.status_code == 429 and retry_after.isdigit() and 1 <= int(retry_after) <= 30
+                    and "Too many attempts for this account." in r.text and f'value="{target}"' in r.text):
+                throttled.append(inst)
+                if len(throttled) == 1:
+                    journal.append((target, "login_throttled", inst))
+            else:
+                bad.append(f"{inst.name.upper()} {describe(r)} Retry-After {retry_after or 'none'}: "
+                           + ("no 'Too many attempts for this account.'" if "Too many attempts" not in r.text else "form not as expected"))
+        listing = fleet.command("throttle", "list")
+        rows = [line for line in listing.splitlines() if target in line.split("\t")]
+        listed = any(line.split("\t")[:4] == ["login_pair", target, "127.0.0.1", "5"] for line in rows)
+        report.check(
+            name, not wrong and not bad and listed,
+            f"wrong passwords {', '.join(failures)}" + (f" (not 422 'Invalid email or password.': {wrong})" if wrong else "")
+            + f"; then {', '.join(refusals)}" + (f" (not as the contract says: {bad})" if bad else "")
+            + "; `lith throttle list`: " + (" | ".join(rows) if rows else f"nothing for the account: {listing.strip()[:200]!r}"))
+    except (requests.RequestException, AssertionError) as error:
+        report.check(name, False, str(error))
+    return throttled
+
+
+def check_sessions(fleet, report, target, journal):
+    """9. Returns what check 10 needs: the email and the cookie of A's session (or None)."""
+    a, b = fleet.a, fleet.b
+    name = "9. account page lists sessions from both instances; revoking on A ends B's"
+    first, second = browser(a), browser(b)
+    try:
+        response, token_a = sign_up(a.base, target, session=first)
+        if response.status_code != 303 or not token_a:
+            raise AssertionError(f"signup on A answered {describe(response)}")
+        journal += [(target, "signup", a), (target, "login_succeeded", a)]
+        problems = []
+
+        # A's session on B's page: the one row, "This device".
+        page = account_page(b.base, token_a, first)
+        rows = account_sessions(page.text) if page.status_code == 200 else []
+        on_b = [(r["browser"], r["address"], r["current"]) for r in rows]
+        if on_b != [(BROWSERS["a"][1], "127.0.0.1", True)]:
+            problems.append(f"B's page for A's session: {describe(page)}, rows (browser, address, This device) {on_b}")
+
+        # A second session signed in on B, seen from A.
+        response, token_b = log_in(b.base, target, PASSWORD, second)
+        if response.status_code != 303 or response.headers.get("Location") != "/dashboard" or not token_b:
+            raise AssertionError(f"login on B answered {describe(response)}" + ("" if token_b else " without a session cookie"))
+        journal.append((target, "login_succeeded", b))
+        page = account_page(a.base, token_a, first)
+        rows = account_sessions(page.text) if page.status_code == 200 else []
+        current = [r for r in rows if r["current"]]
+        others = [r for r in rows if not r["current"]]
+        on_a = [(r["browser"], r["current"], r["session_id"]) for r in rows]
+        if not (len(rows) == 2 and len(current) == 1 and current[0]["browser"] == BROWSERS["a"][1] and not current[0]["session_id"]
+                and len(others) == 1 and others[0]["browser"] == BROWSERS["b"][1]
+                and re.fullmatch(r"[0-9a-f]{32}", others[0]["session_id"] or "")):
+            raise AssertionError(f"A's page after the login on B: {describe(page)}, rows (browser, This device, session_id) {on_a}")
+        revoked = others[0]["session_id"]
+
+        # A signs B's session out; B's next request with its cookie is a guest.
+        revoke = first.post(
+            a.base + "/account/sessions/revoke", data={"csrf_token": csrf_token(page.text), "session_id": revoked},
+            headers={"Cookie": f"lith_session={token_a}", "Origin": a.base}, allow_redirects=False, timeout=10)
+        journal.append((target, "session_revoked", a))
+        if revoke.status_code != 303 or revoke.headers.get("Location") != "/account":
+            problems.append(f"POST /account/sessions/revoke on A answered {describe(revoke)}")
+        after_b = account_page(b.base, token_b, second)
+        if not (after_b.status_code == 302 and after_b.headers.get("Location", "").startswith("/login")):
+            problems.append(f"B's session on B after the revoke: GET /account {describe(after_b)}")
+        still_a = dashboard(b.base, token_a, first)
+        if not says_hello(still_a, target):
+            problems.append(f"A's session on B after the revoke: {describe(still_a)}")
+        left = account_page(b.base, token_a, first)
+        left_rows = [(r["browser"], r["current"]) for r in account_sessions(left.text)] if left.status_code == 200 else []
+        if left_rows != [(BROWSERS["a"][1], True)]:
+            problems.append(f"B's page after the revoke: {describe(left)}, rows {left_rows}")
+
+        events = fleet.audit(target)
+        revocations = [e for e in events if e.get("event") == "session_revoked"]
+        logins_on_b = [e for e in events if e.get("event") == "login_succeeded" and e.get("browser") == BROWSERS["b"][1]]
+        if len(revocations) != 1 or revocations[0].get("session_id") != revoked:
+            problems.append(f"`lith audit` session_revoked entries: {revocations}")
+        if [e.get("session_id") for e in logins_on_b] != [revoked]:
+            problems.append(f"`lith audit` login_succeeded on B: {logins_on_b} (revoked session_id {revoked})")
+        report.check(
+            name, not problems,
+            f"A's session on B's page: {on_b}; B's session on A's page: {others[0]['browser']}, session_id {revoked}; "
+            f"revoke on A → {describe(revoke)}; B's cookie then on B → {describe(after_b)}; A's still on B → {describe(still_a)}; "
+            f"`lith audit`: {len(revocations)} session_revoked" + (f"; problems: {problems}" if problems else ""))
+        return {"email": target, "token": token_a}
+    except (requests.RequestException, AssertionError) as error:
+        report.check(name, False, str(error))
+        return None
+
+
+def check_shared_log(fleet, report, journal, sessions):
+    """10. One `lith audit --json` over the whole database: the entries of 8 and
+    9 in the order their requests were made, each with the browser of the
+    instance it went to. login_throttled is left to 11."""
+    name = "10. one security log for both instances, in order"
+    try:
+        emails = {entry[0] for entry in journal}
+        events = [e for e in fleet.audit() if e.get("email") in emails]
+        seen = [(e.get("email"), e.get("event"), e.get("browser")) for e in events if e.get("event") != "login_throttled"]
+        expected = [(address, event, BROWSERS[inst.name][1]) for address, event, inst in journal if event != "login_throttled"]
+        times = [e.get("time") or "" for e in events]
+        addresses = sorted({e.get("ip") for e in events}, key=str)
+        by = {inst: sum(1 for e in events if e.get("browser") == BROWSERS[inst][1]) for inst in ("a", "b")}
+        first_difference = next((i for i, (x, y) in enumerate(zip(seen, expected)) if x != y), min(len(seen), len(expected)))
+        page_ok, page_note = False, "no session from check 9"
+        if sessions:
+            page = account_page(fleet.b.base, sessions["token"], browser(fleet.b))
+            listed = account_events(page.text) if page.status_code == 200 else []
+            wanted = [EVENT_SUMMARIES[event] for address, event, _ in reversed(journal) if address == sessions["email"]]
+            page_ok = listed == wanted
+            page_note = f"B's account page lists {listed}" + ("" if page_ok else f", not {wanted}")
+        ok = seen == expected and times == sorted(times) and addresses == ["127.0.0.1"] and by["a"] > 0 and by["b"] > 0 and page_ok
+        if seen != expected:
+            for e in events[:40]:
+                info(f"audit: {e.get('time')} {e.get('event')} {e.get('email')} {e.get('browser')} {e.get('session_id')}")
+        report.check(
+            name, ok,
+            f"{len(seen)}/{len(expected)} entries in order" + (
+                "" if seen == expected else
+                f" (from #{first_difference}: got {seen[first_difference:first_difference + 3]}, "
+                f"expected {expected[first_difference:first_difference + 3]})")
+            + f"; written via A: {by['a']}, via B: {by['b']}; times {'in order' if times == sorted(times) else f'out of order: {times}'}; "
+            f"ip {addresses}; {page_note}")
+    except (requests.RequestException, AssertionError, ValueError) as error:
+        report.check(name, False, str(error))
+
+
+def check_throttled_once(fleet, report, target, throttled):
+    """11. Check 8's two 429s for one account and address, on B then on A
+    within the minute, are at most one login_throttled entry."""
+    name = "11. one login_throttled a minute per account and address across the fleet"
+    if len(throttled) != 2:
+        report.check(name, False, f"check 8 did not get its two 429s (only on {[i.name.upper() for i in throttled]})")
+        return
+    try:
+        entries = [e for e in fleet.audit(target) if e.get("event") == "login_throttled"]
+        report.check(
+            name, len(entries) == 1 and entries[0].get("browser") == BROWSERS["b"][1],
+            f"429 on B then on A, {len(entries)} login_throttled entr{'y' if len(entries) == 1 else 'ies'}: "
+            + ", ".join(f"{e.get('time')} via {e.get('browser')}" for e in entries))
+    except (AssertionError, ValueError) as error:
+        report.check(name, False, str(error))
 
 
 def check_rolling_restart(fleet, report, users):

@@ -17,6 +17,7 @@ func registerDashboardBenchmarks() {
         let user = User(id: 1, email: try EmailAddress("ada.lovelace@example.com"), createdAt: now, passwordChangedAt: now)
         let token = SessionToken.generate()
         let session = SessionRecord(
+            id: SessionID.generate(),
             tokenDigest: token.digest,
             userID: user.id,
             createdAt: now,

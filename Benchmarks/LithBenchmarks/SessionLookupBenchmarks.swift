@@ -89,6 +89,7 @@ final class SessionTable {
                 let digest = SessionToken.generate().digest
                 try await store.insertSession(
                     SessionRecord(
+                        id: SessionID.generate(),
                         tokenDigest: digest,
                         userID: user.id,
                         createdAt: now,

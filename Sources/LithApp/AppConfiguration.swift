@@ -24,7 +24,16 @@ public struct AppConfiguration: Sendable {
     /// form is answered with a 503 instead.
     public var maximumHashWait: Duration = PasswordHasher.defaultMaximumWait
     public var sessions = SessionPolicy()
+    /// What new passwords must meet; without a list of its own, the app
+    /// loads Lith's bundled list of common passwords.
     public var passwordPolicy = PasswordPolicy()
+    /// Limits on failed logins and signups.
+    public var throttle = ThrottlePolicy()
+    /// The proxies in front of the app whose forwarding header names the
+    /// client; none by default, so the socket's peer is the client.
+    public var trustedProxies: TrustedProxies = .none
+    /// How long the security log keeps an entry.
+    public var auditRetention: TimeInterval = PurgeService.defaultAuditRetention
     public var scrypt: ScryptParameters = .owasp
     /// How many password hashes may run at once; each takes
     /// `scrypt.memoryBytes` of memory while it runs.
@@ -33,7 +42,7 @@ public struct AppConfiguration: Sendable {
     /// that rewrite Host.
     public var trustedOrigins: Set<String> = []
     public var logLevel: Logger.Level = .info
-    /// How often each instance deletes expired sessions.
+    /// How often each instance deletes expired sessions, counters and log entries.
     public var sessionPurgeInterval: TimeInterval = 600
 
     public init() {}

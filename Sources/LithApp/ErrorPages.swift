@@ -10,12 +10,18 @@ struct ErrorPages: Sendable {
     let pages: Pages
     /// Refusals are caused by whoever sends a request: rate-limited.
     let refusals: RateLimitedLog
+    /// For the signup form shown again when its token had expired.
+    let minimumPasswordLength: Int
 
     static let failureMessage = "An error on our side stopped this page. It has been logged; please try again."
 
     /// For ``Hummingbird/Router/addLith(_:originCheck:errorPage:)``.
     func page(for error: any Error, request: Request, context: BasicLithRequestContext) -> Response? {
         switch error {
+        case let failure as CSRFFailure where failure.isExpired:
+            // A form left open for hours: not a dead end, the form again with
+            // a fresh token (made as this page renders) and a sentence.
+            return expiredForm(request, context)
         case let failure as CSRFFailure:
             refusals.log(.notice, "refused request", metadata: ["reason": "\(failure.reason.logSafe)", "path": "\(request.uri.path.logSafe)"])
             return page(.forbidden, "Request refused", CSRFFailure.userMessage, context)
@@ -46,6 +52,19 @@ struct ErrorPages: Sendable {
                 metadata: ["error": "\(String(reflecting: error).logSafe)", "path": "\(request.uri.path.logSafe)"]
             )
             return page(.internalServerError, "Something went wrong", Self.failureMessage, context)
+        }
+    }
+
+    private func expiredForm(_ request: Request, _ context: BasicLithRequestContext) -> Response {
+        var fields = FormFields()
+        fields.formError = CSRFFailure.expiredMessage
+        switch request.uri.path {
+        case "/login":
+            return pages.render(LoginPage(fields: fields), status: .forbidden, auth: context.auth)
+        case "/signup":
+            return pages.render(SignupPage(minimumPasswordLength: minimumPasswordLength, fields: fields), status: .forbidden, auth: context.auth)
+        default:
+            return page(.forbidden, "Page expired", CSRFFailure.expiredMessage, context)
         }
     }
 

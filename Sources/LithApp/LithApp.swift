@@ -55,17 +55,40 @@ public struct LithApp {
             maximumWait: configuration.maximumHashWait
         )
         await hasher.warmUp()
-        let accounts = Accounts(store: store, hasher: hasher, passwordPolicy: configuration.passwordPolicy, clock: clock, logger: logger)
+        var passwordPolicy = configuration.passwordPolicy
+        if passwordPolicy.commonPasswords == nil { passwordPolicy.commonPasswords = try CommonPasswords.bundled() }
+        let securityLog = StoredSecurityLog(store: store, logger: logger)
+        let accounts = Accounts(
+            store: store,
+            hasher: hasher,
+            passwordPolicy: passwordPolicy,
+            throttlePolicy: configuration.throttle,
+            securityLog: securityLog,
+            clock: clock,
+            logger: logger
+        )
+        try await accounts.prepare()
         let authentication = try await Authentication(
             store: store,
             sessionPolicy: configuration.sessions,
             cookies: CookieSettings(secure: configuration.servesHTTPS),
+            flashes: AppFlash.all,
+            trustedProxies: configuration.trustedProxies,
+            securityLog: securityLog,
             clock: clock,
             logger: logger
         )
         let pages = try await Pages.load(logger: logger)
         let router = Router(context: BasicLithRequestContext.self, options: .autoGenerateHeadEndpoints)
-        addRoutes(to: router, accounts: accounts, authentication: authentication, pages: pages, configuration: configuration, logger: logger)
+        addRoutes(
+            to: router,
+            store: store,
+            accounts: accounts,
+            authentication: authentication,
+            pages: pages,
+            configuration: configuration,
+            logger: logger
+        )
         return LithApp(
             configuration: configuration,
             store: store,
@@ -80,6 +103,7 @@ public struct LithApp {
 
     private static func addRoutes(
         to router: Router<BasicLithRequestContext>,
+        store: any Store,
         accounts: Accounts,
         authentication: Authentication,
         pages: Pages,
@@ -100,7 +124,11 @@ public struct LithApp {
         }
         router.get("/healthz") { _, _ in "ok\n" }
 
-        let errorPages = ErrorPages(pages: pages, refusals: RateLimitedLog(logger: logger))
+        let errorPages = ErrorPages(
+            pages: pages,
+            refusals: RateLimitedLog(logger: logger),
+            minimumPasswordLength: accounts.passwordPolicy.minimumLength
+        )
         let routes = router.addLith(
             authentication,
             originCheck: OriginCheck(trustedOrigins: configuration.trustedOrigins, publicURL: configuration.publicURL),
@@ -110,6 +138,7 @@ public struct LithApp {
         let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let dashboard = DashboardHandler(pages: pages)
+        let account = AccountHandlers(accounts: accounts, authentication: authentication, store: store, pages: pages)
 
         routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
         routes.guestOnly.get("/signup", use: signup.show)
@@ -119,6 +148,11 @@ public struct LithApp {
         routes.public.post("/logout", use: login.logOut)
         routes.public.get("/logout", use: login.refuseGetLogout)
         routes.get("/dashboard", use: dashboard.show)
+        routes.get("/account", use: account.show)
+        routes.post("/account/password", use: account.changePassword)
+        routes.post("/account/sessions/revoke", use: account.revokeSession)
+        routes.post("/account/sessions/revoke-others", use: account.revokeOtherSessions)
+        routes.post("/account/delete", use: account.deleteAccount)
     }
 
     /// The Hummingbird application serving this app on `host:port`, through
@@ -131,7 +165,13 @@ public struct LithApp {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [
                 StoreClosingService(store: store),
-                SessionPurgeService(store: store, interval: configuration.sessionPurgeInterval, clock: clock, logger: logger),
+                PurgeService(
+                    store: store,
+                    interval: configuration.sessionPurgeInterval,
+                    auditRetention: configuration.auditRetention,
+                    clock: clock,
+                    logger: logger
+                ),
             ],
             onServerRunning: onServerRunning,
             logger: logger

@@ -143,7 +143,7 @@ public actor TestBrowser {
     /// Signs in as `user` without the form: a session made directly through
     /// `authentication`, its cookie put in this browser.
     public func logIn(as user: User, using authentication: Authentication, rememberMe: Bool = false) async throws {
-        let token = try await authentication.startSession(for: user, rememberMe: rememberMe)
+        let (token, _) = try await authentication.startSession(for: user, rememberMe: rememberMe)
         jar.set(authentication.cookies.sessionName, token.cookieValue)
     }
 

@@ -12,7 +12,7 @@ public struct LithCommand: AsyncParsableCommand {
             a flag wins over the environment.
             """,
         version: LithVersion.current,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, HashRate.self]
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ThrottleCommand.self, AuditCommand.self, HashRate.self]
     )
 
     public init() {}
@@ -34,6 +34,9 @@ public struct LithCommand: AsyncParsableCommand {
             return 64
         } catch let error as Pages.ResourcesMissing {
             console.writeError("lith: \(error.description)\n")
+            return 70
+        } catch let error as CommonPasswords.LoadError {
+            console.writeError("lith: the list of common passwords: \(error.description)\n")
             return 70
         } catch let error as ListenError {
             console.writeError("lith: \(error.description)\n")

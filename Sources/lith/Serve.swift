@@ -43,6 +43,8 @@ struct Serve: AsyncParsableCommand {
     )
     var trustedOrigin: [String] = []
     @OptionGroup var connections: ConnectionOptions
+    @OptionGroup var accountSecurity: AccountSecurityOptions
+    @OptionGroup var passwords: PasswordOptions
 
     func resolve(_ environment: Environment) throws -> AppConfiguration {
         var configuration = AppConfiguration()
@@ -93,6 +95,10 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.trustedOrigins = Set(origins)
         configuration.connections = try connections.limits(environment)
+        configuration.trustedProxies = try accountSecurity.trustedProxies(environment)
+        configuration.throttle = try accountSecurity.throttlePolicy(environment)
+        configuration.auditRetention = try accountSecurity.auditRetention(environment)
+        configuration.passwordPolicy = try passwords.policy(environment)
         do {
             _ = try configuration.resolvedAllowedHosts()
         } catch {

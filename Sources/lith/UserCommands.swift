@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import Lith
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Create, list and delete accounts.",
-        subcommands: [CreateUser.self, ListUsers.self, DeleteUser.self]
+        abstract: "Create, list, delete and unlock accounts.",
+        subcommands: [CreateUser.self, ListUsers.self, DeleteUser.self, UnlockUser.self]
     )
 }
 
@@ -23,6 +24,7 @@ struct CreateUser: AsyncParsableCommand {
     @Option(help: "The account's email address.") var email: String
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var hashing: HashingOptions
+    @OptionGroup var passwords: PasswordOptions
 
     func run() async throws {
         let console = ConsoleContext.current
@@ -32,11 +34,13 @@ struct CreateUser: AsyncParsableCommand {
         let address: EmailAddress
         do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
         let hasher = PasswordHasher(parameters: try hashing.scrypt(environment), maximumConcurrentHashes: 1)
+        let policy = try passwords.policy(environment)
         let user = try await database.withStore(environment) { store in
             guard try await store.user(email: address) == nil else { throw CLIError("an account with email \(address) already exists") }
             let password = try readPassword(console)
             do {
-                return try await Accounts(store: store, hasher: hasher).register(email: email, password: password, confirmation: password)
+                return try await Accounts(store: store, hasher: hasher, passwordPolicy: policy)
+                    .register(email: email, password: password, confirmation: password, recordingAs: .userCreated)
             } catch let errors as FieldErrors {
                 let messages = AccountField.allCases.compactMap { field in errors[field].map { "\(field.rawValue): \($0)" } }
                 throw CLIError(messages.joined(separator: " "))
@@ -89,8 +93,35 @@ struct DeleteUser: AsyncParsableCommand {
     func run() async throws {
         let address: EmailAddress
         do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
-        let existed = try await database.withStore(Environment.process, mustExist: true) { try await $0.deleteUser(email: address) }
-        guard existed else { throw CLIError("no account with email \(address)") }
+        try await database.withStore(Environment.process, mustExist: true) { store in
+            guard let user = try await store.user(email: address), try await store.deleteUser(id: user.id) else {
+                throw CLIError("no account with email \(address)")
+            }
+            try await store.insertEvent(SecurityEvent(.userDeleted, at: Date(), userID: user.id, email: address))
+        }
         ConsoleContext.current.write("Deleted \(address) and ended its sessions.\n")
+    }
+}
+
+struct UnlockUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock",
+        abstract: "Clear an account's failed-login counters, so its owner can try again at once.",
+        discussion: "Counters of the addresses it was attacked from stay; see 'lith throttle list'."
+    )
+
+    @Option(help: "The account's email address (it need not exist: unknown emails are throttled too).") var email: String
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
+        let cleared = try await database.withStore(Environment.process, mustExist: true) { store in
+            let cleared = try await Throttle(store: store).unlock(email: address)
+            let user = try await store.user(email: address)
+            try await store.insertEvent(SecurityEvent(.userUnlocked, at: Date(), userID: user?.id, email: address))
+            return cleared
+        }
+        ConsoleContext.current.write("Unlocked \(address): cleared \(cleared) counter\(cleared == 1 ? "" : "s").\n")
     }
 }

@@ -14,9 +14,11 @@ public enum Fixtures {
         user: User,
         at now: Date = now,
         lifetime: TimeInterval = 3600,
-        idle: TimeInterval = 600
+        idle: TimeInterval = 600,
+        id: SessionID = .generate()
     ) -> SessionRecord {
         SessionRecord(
+            id: id,
             tokenDigest: token.digest,
             userID: user.id,
             createdAt: now,

@@ -88,3 +88,16 @@ extension String {
         return String(scalars[start...end])
     }
 }
+
+extension EmailAddress {
+    /// The part before the `@`, for refusing passwords built from it.
+    public var localPart: String { String(value[..<(value.lastIndex(of: "@") ?? value.endIndex)]) }
+
+    /// What the throttle counts a typed email under: the address if it is
+    /// one, else the text trimmed, lower-cased and bounded — so a malformed
+    /// email is counted too, and two spellings of one address are one count.
+    static func throttleKey(_ raw: String) -> String {
+        if let email = try? EmailAddress(raw) { return email.value }
+        return String(raw.trimmingWhitespace().lowercased().prefix(maximumLength))
+    }
+}

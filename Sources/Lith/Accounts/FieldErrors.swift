@@ -1,6 +1,8 @@
 /// The fields of Lith's account forms, named as the domain sees them.
 public enum AccountField: String, Sendable, Hashable, CaseIterable {
     case email
+    /// A signed-in user's password, asked for again before a sensitive change.
+    case currentPassword = "current_password"
     case password
     case passwordConfirmation = "password_confirmation"
 }

@@ -24,11 +24,21 @@ struct CSRFGate: Sendable {
         let header = request.headers[.csrfToken]
         let form = try await Self.readForm(&request, limit: maxUploadSize, required: header == nil)
         let presented = header ?? form[CSRFTokens.fieldName] ?? ""
-        // A guest without a nonce cookie can't have a matching token: there
-        // was nothing to bind one to before this request.
-        if case .guest(nonce: nil) = auth.record.binding { throw CSRFFailure(reason: "no CSRF cookie") }
-        guard tokens.matches(presented, expected: auth.csrfToken) else {
-            throw CSRFFailure(reason: "missing or invalid CSRF token")
+        switch auth.record.binding {
+        case .session:
+            guard tokens.matches(presented, expected: auth.csrfToken) else {
+                throw CSRFFailure(reason: "missing or invalid CSRF token")
+            }
+        case .guest(let nonce?):
+            switch tokens.verifyGuest(presented, nonce: nonce) {
+            case .valid: break
+            case .expired: throw CSRFFailure(reason: "expired guest CSRF token", isExpired: true)
+            case .invalid: throw CSRFFailure(reason: "missing or invalid CSRF token")
+            }
+        case .guest(nil):
+            // A guest without a nonce cookie can't have a matching token:
+            // there was nothing to bind one to before this request.
+            throw CSRFFailure(reason: "no CSRF cookie")
         }
         return form
     }
@@ -75,6 +85,17 @@ struct CSRFGate: Sendable {
 public struct CSRFFailure: Error, HTTPResponseError, Sendable {
     /// For the log, not the page.
     public let reason: String
+    /// A genuine guest token, issued too long ago: a page left open for
+    /// hours. An app shows the form again with a fresh token and says so.
+    public let isExpired: Bool
+
+    public init(reason: String, isExpired: Bool = false) {
+        self.reason = reason
+        self.isExpired = isExpired
+    }
+
+    /// What a person who left a form open too long is told.
+    public static let expiredMessage = "This page had expired, so nothing was sent. Please try again."
 
     public var status: HTTPResponse.Status { .forbidden }
 
@@ -82,7 +103,7 @@ public struct CSRFFailure: Error, HTTPResponseError, Sendable {
     public static let userMessage = "This form has expired or came from another site. Go back, reload the page and try again."
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try HTTPError(.forbidden, message: Self.userMessage).response(from: request, context: context)
+        try HTTPError(.forbidden, message: isExpired ? Self.expiredMessage : Self.userMessage).response(from: request, context: context)
     }
 }
 

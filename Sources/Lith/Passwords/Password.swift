@@ -12,6 +12,10 @@ public struct Password: Sendable, CustomStringConvertible, CustomDebugStringConv
         case tooShort(minimum: Int)
         case tooLong
         case containsNUL
+        /// On the list of common passwords (``CommonPasswords``).
+        case tooCommon
+        /// The email's name part, or the password inside it.
+        case containsEmail
 
         public var message: String {
             switch self {
@@ -19,6 +23,8 @@ public struct Password: Sendable, CustomStringConvertible, CustomDebugStringConv
             case .tooShort(let minimum): "Use at least \(minimum) characters."
             case .tooLong: "A password can be at most \(Password.maximumBytes) bytes."
             case .containsNUL: "A password can't contain NUL characters."
+            case .tooCommon: "This password is too common. Try a phrase of a few words."
+            case .containsEmail: "This password is too close to your email address. Try a phrase of a few words."
             }
         }
     }
@@ -33,7 +39,10 @@ public struct Password: Sendable, CustomStringConvertible, CustomDebugStringConv
     }
 
     /// The length a person sees, in characters (NIST 800-63B counts characters).
-    var characterCount: Int { String(decoding: bytes, as: UTF8.self).count }
+    var characterCount: Int { text.count }
+
+    /// The password as text, for the policy's checks; never for output.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     public var description: String { "Password(redacted)" }
     public var debugDescription: String { description }

@@ -20,12 +20,14 @@ public final class PasswordHasher: PasswordHashing {
     public static let defaultMaximumWait: Duration = .seconds(6)
     private let pool: NIOThreadPool
     private let admission: HashAdmission
+    private let failureCost: FailureCost
 
     public init(parameters: ScryptParameters = .owasp, maximumConcurrentHashes: Int = System.coreCount, maximumWait: Duration = defaultMaximumWait) {
         self.parameters = parameters
         self.maximumConcurrentHashes = max(1, maximumConcurrentHashes)
         self.pool = NIOThreadPool(numberOfThreads: self.maximumConcurrentHashes)
         self.admission = HashAdmission(slots: self.maximumConcurrentHashes, maximumWait: maximumWait)
+        self.failureCost = FailureCost(current: parameters)
         self.pool.start()
     }
 
@@ -42,14 +44,20 @@ public final class PasswordHasher: PasswordHashing {
     /// The longest a hash may wait for a thread before it is refused.
     public var maximumWait: Duration { admission.maximumWait }
 
-    /// Runs scrypt on the pool, once admitted.
-    private func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) async throws -> [UInt8] {
-        try await admission.run {
+    /// Runs scrypt on the pool, once admitted, and notes what it cost the
+    /// thread (``FailureCost``). Returns the key and that cost in seconds.
+    private func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) async throws -> ([UInt8], Double) {
+        let (key, seconds) = try await admission.run {
             try await pool.runIfActive {
                 HashingThreadPriority.lowerCurrentThread()
-                return try Self.derive(password, salt: salt, parameters: parameters, length: length)
+                let start = ContinuousClock.now
+                let key = try Self.derive(password, salt: salt, parameters: parameters, length: length)
+                let elapsed = ContinuousClock.now - start
+                return (key, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
         }
+        failureCost.note(parameters, took: seconds)
+        return (key, seconds)
     }
 
     deinit {
@@ -60,23 +68,30 @@ public final class PasswordHasher: PasswordHashing {
     public func hash(_ password: Password) async throws -> PasswordHash {
         let parameters = self.parameters
         let salt = SecureRandom.bytes(PasswordHash.saltLength)
-        let key = try await derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+        let (key, _) = try await derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
         return PasswordHash(parameters: parameters, salt: salt, key: key)
     }
 
-    /// Whether `password` produced `hash`, compared in constant time.
+    /// Whether `password` produced `hash`, compared in constant time. A
+    /// wrong password for a hash cheaper than the dearest stored one is
+    /// answered only after what the dearest costs (``FailureCost``).
     public func verify(_ password: Password, against hash: PasswordHash) async throws -> Bool {
-        let derived = try await derive(password.bytes, salt: hash.salt, parameters: hash.parameters, length: hash.key.count)
-        return ConstantTime.equals(derived, hash.key)
+        let (derived, seconds) = try await derive(password.bytes, salt: hash.salt, parameters: hash.parameters, length: hash.key.count)
+        guard ConstantTime.equals(derived, hash.key) else {
+            let padding = failureCost.padding(after: seconds, at: hash.parameters)
+            if padding > 0 { try? await Task.sleep(for: .seconds(padding)) }
+            return false
+        }
+        return true
     }
 
     /// Spends what a real verification costs and throws the result away, so a
     /// login for an unknown email takes as long as one with a wrong password
-    /// (Django's `authenticate` does the same against user enumeration).
+    /// (Django's `authenticate` does the same against user enumeration) —
+    /// at the dearest parameters of any stored hash, not merely today's.
     public func verifyDummy(_ password: Password) async throws {
-        let parameters = self.parameters
         let salt = SecureRandom.bytes(PasswordHash.saltLength)
-        _ = try await derive(password.bytes, salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+        _ = try await derive(password.bytes, salt: salt, parameters: failureCost.dearest, length: PasswordHash.keyLength)
     }
 
     /// Times one throwaway hash, so that the queue knows how long hashes take
@@ -84,6 +99,19 @@ public final class PasswordHasher: PasswordHashing {
     public func warmUp() async {
         _ = try? await verifyDummy(try Password("warm up the hashing queue"))
     }
+
+    /// The parameters of hashes in the store (``UserStore/passwordHashSettings()``):
+    /// each usable set not yet seen is timed once, so failed logins can be
+    /// evened out to the dearest of them from the first one on.
+    public func learnStoredParameters(_ stored: [ScryptParameters]) async {
+        for parameters in Set(stored) where !failureCost.knows(parameters) && isUsable(parameters) {
+            let salt = SecureRandom.bytes(PasswordHash.saltLength)
+            _ = try? await derive(Array("time one hash".utf8), salt: salt, parameters: parameters, length: PasswordHash.keyLength)
+        }
+    }
+
+    /// The parameters a dummy verification runs at: the dearest known.
+    public var dummyParameters: ScryptParameters { failureCost.dearest }
 
     /// Whether a stored hash was made with other parameters than today's.
     public func needsUpgrade(_ hash: PasswordHash) -> Bool {
@@ -94,9 +122,13 @@ public final class PasswordHasher: PasswordHashing {
     /// today's parameters or OWASP's, whichever is more: room for hashes
     /// made before the parameters were lowered, none for a tampered row.
     public func isUsable(_ hash: PasswordHash) -> Bool {
+        isUsable(hash.parameters)
+    }
+
+    private func isUsable(_ stored: ScryptParameters) -> Bool {
         let work = max(parameters.work, ScryptParameters.owasp.work)
         let memory = max(parameters.memoryBytes, ScryptParameters.owasp.memoryBytes)
-        return hash.parameters.work <= 2 * work && hash.parameters.memoryBytes <= 2 * memory
+        return stored.work <= 2 * work && stored.memoryBytes <= 2 * memory
     }
 
     private static func derive(_ password: [UInt8], salt: [UInt8], parameters: ScryptParameters, length: Int) throws -> [UInt8] {

@@ -16,4 +16,11 @@ public protocol PasswordHashing: Sendable {
     /// rather than run, so a tampered row can't make a login cost seconds
     /// and a gigabyte.
     func isUsable(_ hash: PasswordHash) -> Bool
+    /// The parameters of the hashes already stored, learnt at start-up, so
+    /// that failed logins cost the same whatever the account's hash.
+    func learnStoredParameters(_ stored: [ScryptParameters]) async
+}
+
+extension PasswordHashing {
+    public func learnStoredParameters(_ stored: [ScryptParameters]) async {}
 }

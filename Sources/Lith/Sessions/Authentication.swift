@@ -16,8 +16,10 @@ import Logging
 ///    (``CSRFGate``; a refused request changes nothing.)
 /// 4. **flash** — the message the last response left for this one.
 /// 5. **handler** — may call ``logIn(_:rememberMe:redirectTo:request:context:)``,
-///    ``logOut(request:context:)`` or ``flash(_:on:context:)``; each records
-///    what it decided.
+///    ``logOut(request:context:flash:)``, ``logOutEverywhere(keepingThisBrowser:request:context:redirectTo:)``,
+///    ``endSession(_:request:context:redirectTo:)``, ``endOtherSessions(context:)``
+///    or ``flash(_:on:context:)``; each records what it decided, and what
+///    happened to the account goes to the security log.
 /// 6. **finish** — clears a cookie that named no live session, keeps a CSRF
 ///    nonce minted for a form, clears a flash that was shown.
 public struct Authentication: Sendable {
@@ -35,6 +37,10 @@ public struct Authentication: Sendable {
     let flashes: FlashRegistry
     /// Guest-only routes' paths, as ``Routes`` declares them.
     let guestOnlyPaths: PathSet
+    /// Proxies whose forwarding header names the client (``client(of:context:)``).
+    public let trustedProxies: TrustedProxies
+    let proxyWarning: UntrustedProxyWarning
+    let securityLog: any SecurityLog
     let clock: @Sendable () -> Date
     let logger: Logger?
 
@@ -48,15 +54,21 @@ public struct Authentication: Sendable {
     /// Reads (or, on first start, creates) the CSRF signing key shared by
     /// every instance on this store.
     ///
-    /// - Parameter flashes: the app's own flash messages, besides Lith's.
+    /// - Parameters:
+    ///   - flashes: the app's own flash messages, besides Lith's.
+    ///   - trustedProxies: the proxies in front of the app, if any: only
+    ///     their forwarding headers are believed.
+    ///   - securityLog: where session events go; by default the store's own log.
     public init(
-        store: any SessionStore & SecretStore,
+        store: any SessionStore & SecretStore & SecurityEventStore,
         sessionPolicy: SessionPolicy = SessionPolicy(),
         cookies: CookieSettings = CookieSettings(),
         loginPath: String = "/login",
         homePath: String = "/dashboard",
         logoutPath: String = "/logout",
         flashes: [Flash] = [],
+        trustedProxies: TrustedProxies = .none,
+        securityLog: (any SecurityLog)? = nil,
         clock: @escaping @Sendable () -> Date = Date.init,
         logger: Logger? = nil
     ) async throws {
@@ -67,11 +79,27 @@ public struct Authentication: Sendable {
         self.loginPath = loginPath
         self.homePath = homePath
         self.logoutPath = logoutPath
-        self.csrf = CSRFTokens(key: SymmetricKey(data: key))
+        self.csrf = CSRFTokens(key: SymmetricKey(data: key), clock: clock)
         self.flashes = FlashRegistry(flashes)
         self.guestOnlyPaths = PathSet()
+        self.trustedProxies = trustedProxies
+        self.proxyWarning = UntrustedProxyWarning(trustedProxies: trustedProxies, logger: logger)
+        self.securityLog = securityLog ?? StoredSecurityLog(store: store, logger: logger ?? Logger(label: "lith"))
         self.clock = clock
         self.logger = logger
+    }
+
+    /// Who sent `request`: the socket peer, or behind a trusted proxy the
+    /// client it names, and their browser. Worked out only when asked for
+    /// (a login, a signup, the session list), never on a plain page view.
+    public func client<Context: LithRequestContext>(of request: Request, context: Context) -> Client {
+        let peer = context.clientAddress.flatMap { IPAddress($0) }
+        let forwarded = request.headers[values: trustedProxies.header.fieldName]
+        proxyWarning.observe(peer: peer, forwardedHeaderPresent: !forwarded.isEmpty)
+        return Client(
+            address: trustedProxies.clientAddress(peer: peer, headerValues: forwarded),
+            userAgent: request.headers[.userAgent]
+        )
     }
 
     // MARK: 1. resume
@@ -101,6 +129,9 @@ public struct Authentication: Sendable {
         let now = clock()
         if sessionPolicy.hasExpired(session, at: now) {
             try await store.deleteSession(digest: digest)
+            await securityLog.record(
+                SecurityEvent(.sessionExpired, at: now, userID: user.id, email: user.email, sessionID: session.id)
+            )
             return ended(state, request, expired: true, pendingFlash: pendingFlash, carriedFlash: flashCookie != nil)
         }
         if now.timeIntervalSince(session.lastSeenAt) >= sessionPolicy.lastSeenResolution {
@@ -187,15 +218,22 @@ public struct Authentication: Sendable {
         if let previous = context.auth.presentedToken {
             try await store.deleteSession(digest: previous.digest)
         }
-        let token = try await startSession(
-            for: user,
-            rememberMe: rememberMe,
-            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
-            ipAddress: context.clientAddress
-        )
-        var response = Response.redirect(to: SafeRedirect.path(destination) ?? homePath, type: .normal)
+        let client = client(of: request, context: context)
+        let (token, session) = try await startSession(for: user, rememberMe: rememberMe, client: client)
+        await securityLog.record(SecurityEvent(.loginSucceeded, at: clock(), user: user, client: client, sessionID: session.id))
+        return signedIn(token, rememberMe: rememberMe, redirectTo: SafeRedirect.path(destination) ?? homePath, context: context)
+    }
+
+    /// The response that hands this browser a new session: its cookie, and
+    /// the guest CSRF cookie cleared (the session binds CSRF from now on).
+    private func signedIn<Context: LithRequestContext>(
+        _ token: SessionToken,
+        rememberMe: Bool,
+        redirectTo destination: String,
+        context: Context
+    ) -> Response {
+        var response = Response.redirect(to: destination, type: .normal)
         response.addCookie(sessionCookie(token, rememberMe: rememberMe))
-        // The guest CSRF token has done its job; the session now binds CSRF.
         response.addCookie(cookies.expired(cookies.csrfName))
         context.auth.record.note {
             $0.sessionCookieSet = true
@@ -206,16 +244,82 @@ public struct Authentication: Sendable {
 
     /// Ends the browser's session on the server — the row is deleted, so the
     /// old cookie replayed later is a guest — clears the cookie, and sends the
-    /// browser to the login page with a "logged out" message.
-    public func logOut<Context: LithRequestContext>(request: Request, context: Context) async throws -> Response {
+    /// browser to the login page with `flash` ("logged out" by default).
+    public func logOut<Context: LithRequestContext>(request: Request, context: Context, flash: Flash = .loggedOut) async throws -> Response {
         if let token = context.auth.presentedToken {
             try await store.deleteSession(digest: token.digest)
         }
+        if let user = context.auth.user, flash == .loggedOut {
+            await securityLog.record(
+                SecurityEvent(.logout, at: clock(), user: user, client: client(of: request, context: context), sessionID: context.auth.session?.id)
+            )
+        }
+        return loggedOut(context: context, flash: flash)
+    }
+
+    /// The response for a browser whose session is gone: cookie cleared, to
+    /// the login page with `flash` (for a signed-in user).
+    private func loggedOut<Context: LithRequestContext>(context: Context, flash: Flash) -> Response {
         var response = Response.redirect(to: loginPath, type: .normal)
         response.addCookie(cookies.expired(cookies.sessionName))
         context.auth.record.note { $0.sessionCookieSet = true }
-        if context.auth.isSignedIn { setFlash(.loggedOut, on: &response, context.auth) }
+        if context.auth.isSignedIn { setFlash(flash, on: &response, context.auth) }
         return response
+    }
+
+    /// After a password change: every session of the user ends — a thief's
+    /// included — and, if `keepingThisBrowser`, this browser gets a brand-new
+    /// session (and so a new CSRF token) in place of its old one (OWASP ASVS
+    /// 3.3.3; Django's `update_session_auth_hash` keeps only the current
+    /// session too). Otherwise this browser is signed out as well.
+    public func logOutEverywhere<Context: LithRequestContext>(
+        keepingThisBrowser: Bool,
+        request: Request,
+        context: Context,
+        redirectTo destination: String? = nil
+    ) async throws -> Response {
+        let (user, session) = try context.auth.requireSession()
+        try await store.deleteSessions(userID: user.id)
+        guard keepingThisBrowser else { return loggedOut(context: context, flash: .loggedOut) }
+        let (token, _) = try await startSession(for: user, rememberMe: session.rememberMe, client: client(of: request, context: context))
+        return signedIn(token, rememberMe: session.rememberMe, redirectTo: SafeRedirect.path(destination) ?? homePath, context: context)
+    }
+
+    /// Ends one of the signed-in user's sessions, named by its public id
+    /// (from ``sessions(of:)``): a lost laptop signed out from here. Another
+    /// user's session id ends nothing. Naming this browser's own session is
+    /// logging out. Then back to `destination`.
+    public func endSession<Context: LithRequestContext>(
+        _ id: SessionID,
+        request: Request,
+        context: Context,
+        redirectTo destination: String
+    ) async throws -> Response {
+        let (user, session) = try context.auth.requireSession()
+        if id == session.id { return try await logOut(request: request, context: context) }
+        if try await store.deleteSession(id: id, userID: user.id) {
+            await securityLog.record(
+                SecurityEvent(.sessionRevoked, at: clock(), user: user, client: client(of: request, context: context), sessionID: id)
+            )
+        }
+        return Response.redirect(to: SafeRedirect.path(destination) ?? homePath, type: .normal)
+    }
+
+    /// Ends every session of the signed-in user but this browser's; returns how many ended.
+    @discardableResult
+    public func endOtherSessions<Context: LithRequestContext>(request: Request, context: Context) async throws -> Int {
+        let (user, session) = try context.auth.requireSession()
+        let ended = try await store.deleteSessions(userID: user.id, except: session.tokenDigest)
+        await securityLog.record(
+            SecurityEvent(.otherSessionsRevoked, at: clock(), user: user, client: client(of: request, context: context), sessionID: session.id)
+        )
+        return ended
+    }
+
+    /// The user's live sessions, most recently active first.
+    public func sessions(of user: User) async throws -> [SessionRecord] {
+        let now = clock()
+        return try await store.sessions(userID: user.id).filter { !sessionPolicy.hasExpired($0, at: now) }
     }
 
     /// Leaves `flash` for the next page this browser renders. The flash must
@@ -261,25 +365,24 @@ public struct Authentication: Sendable {
     @_spi(Testing) public func startSession(
         for user: User,
         rememberMe: Bool = false,
-        userAgent: String? = nil,
-        ipAddress: String? = nil
-    ) async throws -> SessionToken {
+        client: Client = .unknown
+    ) async throws -> (SessionToken, SessionRecord) {
         let token = SessionToken.generate()
         let now = clock()
-        try await store.insertSession(
-            SessionRecord(
-                tokenDigest: token.digest,
-                userID: user.id,
-                createdAt: now,
-                lastSeenAt: now,
-                expiresAt: now.addingTimeInterval(sessionPolicy.lifetime(rememberMe: rememberMe)),
-                idleTimeout: sessionPolicy.idle(rememberMe: rememberMe),
-                rememberMe: rememberMe,
-                userAgent: userAgent,
-                ipAddress: ipAddress
-            )
+        let session = SessionRecord(
+            id: SessionID.generate(),
+            tokenDigest: token.digest,
+            userID: user.id,
+            createdAt: now,
+            lastSeenAt: now,
+            expiresAt: now.addingTimeInterval(sessionPolicy.lifetime(rememberMe: rememberMe)),
+            idleTimeout: sessionPolicy.idle(rememberMe: rememberMe),
+            rememberMe: rememberMe,
+            userAgent: client.userAgent,
+            ipAddress: client.address?.description
         )
-        return token
+        try await store.insertSession(session)
+        return (token, session)
     }
 
     /// Remembered sessions outlive the browser; others end when it closes.

@@ -3,6 +3,8 @@ import Foundation
 /// A signed-in browser, as the store keeps it: keyed by the token's digest,
 /// never by the token.
 public struct SessionRecord: Sendable, Hashable {
+    /// The name the account page and the security log know it by.
+    public let id: SessionID
     public let tokenDigest: SessionToken.Digest
     public let userID: User.ID
     public let createdAt: Date
@@ -14,9 +16,12 @@ public struct SessionRecord: Sendable, Hashable {
     /// Made by "remember me": a long-lived session for this one device.
     public let rememberMe: Bool
     public let userAgent: String?
+    /// The client's address when it signed in (behind a trusted proxy, the
+    /// address the proxy saw: ``TrustedProxies``).
     public let ipAddress: String?
 
     public init(
+        id: SessionID,
         tokenDigest: SessionToken.Digest,
         userID: User.ID,
         createdAt: Date,
@@ -27,6 +32,7 @@ public struct SessionRecord: Sendable, Hashable {
         userAgent: String?,
         ipAddress: String?
     ) {
+        self.id = id
         self.tokenDigest = tokenDigest
         self.userID = userID
         self.createdAt = createdAt

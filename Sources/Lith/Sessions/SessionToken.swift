@@ -61,6 +61,11 @@ public struct SessionToken: Sendable, Hashable, CustomStringConvertible, CustomD
             self.hex = hash.finalize().hexString
         }
 
+        /// A digest read back from the store, which only holds digests made here.
+        init(storedHex: String) {
+            self.hex = storedHex
+        }
+
         public var description: String { hex }
     }
 }

@@ -69,6 +69,90 @@ enum Migrations {
                 "CREATE INDEX sessions_expires_at ON sessions(expires_at)",
                 "CREATE TABLE lith_secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "session ids, throttle counters and the security log",
+            sqlite: [
+                // Existing sessions get an id too: the account page lists them.
+                "ALTER TABLE sessions ADD COLUMN id TEXT",
+                "UPDATE sessions SET id = lower(hex(randomblob(16))) WHERE id IS NULL",
+                "CREATE UNIQUE INDEX sessions_id ON sessions(id)",
+                ThrottleCountersTable.sqlite,
+                "CREATE INDEX throttle_counters_email ON throttle_counters(email)",
+                // No foreign key to users: a deleted account's history stays
+                // (until retention) for the operator to read.
+                """
+                CREATE TABLE security_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    event TEXT NOT NULL,
+                    user_id INTEGER,
+                    email TEXT,
+                    ip TEXT,
+                    browser TEXT,
+                    session_id TEXT
+                )
+                """,
+                "CREATE INDEX security_events_user ON security_events(user_id, id)",
+                "CREATE INDEX security_events_email ON security_events(email, id)",
+                "CREATE INDEX security_events_at ON security_events(at)",
+            ],
+            postgres: [
+                "ALTER TABLE sessions ADD COLUMN id TEXT",
+                "UPDATE sessions SET id = replace(gen_random_uuid()::text, '-', '') WHERE id IS NULL",
+                "CREATE UNIQUE INDEX sessions_id ON sessions(id)",
+                ThrottleCountersTable.postgres,
+                "CREATE INDEX throttle_counters_email ON throttle_counters(email)",
+                """
+                CREATE TABLE security_events (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at BIGINT NOT NULL,
+                    event TEXT NOT NULL,
+                    user_id BIGINT,
+                    email TEXT,
+                    ip TEXT,
+                    browser TEXT,
+                    session_id TEXT
+                )
+                """,
+                "CREATE INDEX security_events_user ON security_events(user_id, id)",
+                "CREATE INDEX security_events_email ON security_events(email, id)",
+                "CREATE INDEX security_events_at ON security_events(at)",
+            ]
+        ),
     ]
+}
+
+/// Failure counters for throttling (``CounterStore``): one row per key. A
+/// row can be forgotten once its failures have expired and it no longer
+/// marks the address as one the account signed in from.
+private enum ThrottleCountersTable {
+    static let sqlite = """
+        CREATE TABLE throttle_counters (
+            kind TEXT NOT NULL,
+            email TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_failure_at INTEGER NOT NULL,
+            previous_failure_at INTEGER NOT NULL,
+            failures_expire_at INTEGER NOT NULL,
+            known_until INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, email, ip)
+        ) WITHOUT ROWID
+        """
+
+    static let postgres = """
+        CREATE TABLE throttle_counters (
+            kind TEXT NOT NULL,
+            email TEXT NOT NULL,
+            ip TEXT NOT NULL,
+            failures BIGINT NOT NULL,
+            last_failure_at BIGINT NOT NULL,
+            previous_failure_at BIGINT NOT NULL,
+            failures_expire_at BIGINT NOT NULL,
+            known_until BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, email, ip)
+        )
+        """
 }

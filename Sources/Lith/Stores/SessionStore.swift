@@ -21,6 +21,18 @@ public protocol SessionStore: Sendable {
     /// Ends every session of a user. Idempotent.
     func deleteSessions(userID: User.ID) async throws
 
+    /// Every stored session of a user (expired ones too, until purged: the
+    /// caller filters with ``SessionPolicy``), most recently active first.
+    func sessions(userID: User.ID) async throws -> [SessionRecord]
+
+    /// Ends the session named `id` if it belongs to `userID`; returns whether
+    /// one ended. Another user's id changes nothing and answers `false`.
+    func deleteSession(id: SessionID, userID: User.ID) async throws -> Bool
+
+    /// Ends every session of a user but the one with `digest`; returns how
+    /// many ended.
+    @discardableResult func deleteSessions(userID: User.ID, except digest: SessionToken.Digest) async throws -> Int
+
     /// Deletes every session past its absolute deadline or its idle timeout
     /// as stored with it; returns how many went. Idempotent, and safe to run
     /// on several instances at once (they delete disjoint rows or none).

@@ -1,13 +1,14 @@
 /// Everything Lith keeps, one narrow protocol per concern, each with its
 /// semantics written on it; one store class per database conforms to all of
 /// them, and each part of Lith takes only what it needs (``Accounts`` sees
-/// users, ``Authentication`` sessions and secrets). Anything that must hold
-/// across instances lives behind these, never in process memory.
+/// users and throttle counters, ``Authentication`` sessions and secrets,
+/// both the security log). Anything that must hold across instances lives
+/// behind these, never in process memory.
 ///
 /// A new concern is one protocol here, one file per store
 /// (`SQLiteStore+Concern.swift`, `PostgresStore+Concern.swift`), one
 /// migration, and one conformance suite.
-public typealias Store = UserStore & SessionStore & SecretStore & StoreLifecycle
+public typealias Store = UserStore & SessionStore & SecretStore & CounterStore & SecurityEventStore & StoreLifecycle
 
 /// Opening and closing a store's schema and connections.
 public protocol StoreLifecycle: Sendable {

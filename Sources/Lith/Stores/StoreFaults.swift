@@ -3,9 +3,11 @@ import NIOConcurrencyHelpers
 /// Each store operation by name, for fault injection.
 @_spi(Testing) public enum StoreOperation: String, Sendable, CaseIterable {
     case migrate
-    case insertUser, user, credentials, users, deleteUser, upgradePasswordHash
-    case insertSession, session, touchSession, deleteSession, deleteSessions, deleteExpiredSessions
+    case insertUser, user, credentials, users, deleteUser, upgradePasswordHash, changePassword, passwordHashSettings
+    case insertSession, session, sessions, touchSession, deleteSession, deleteSessions, deleteExpiredSessions
     case sharedSecret
+    case counters, addFailure, recordSuccess, deleteCounters, deleteExpiredCounters
+    case insertEvent, events, deleteEvents
 }
 
 /// Makes chosen operations of a store fail, as a database does when it goes

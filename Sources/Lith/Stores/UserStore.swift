@@ -16,12 +16,28 @@ public protocol UserStore: Sendable {
     /// ``Accounts``, not a store error.
     func credentials(email: EmailAddress) async throws -> (user: User, passwordHash: String)?
 
+    /// The account and its password hash, by id: for re-checking the
+    /// password of a signed-in user before a sensitive change.
+    func credentials(userID: User.ID) async throws -> (user: User, passwordHash: String)?
+
     /// Every account, oldest first.
     func users() async throws -> [User]
+
+    /// The distinct parameter strings (`ln=…,r=…,p=…`) of the stored hashes,
+    /// so failed logins can be made to cost what the dearest of them costs.
+    /// Reads the whole table: called once, at start-up.
+    func passwordHashSettings() async throws -> [String]
 
     /// Deletes an account and, by cascade, its sessions. Returns whether it
     /// existed; deleting a missing account is no error.
     func deleteUser(email: EmailAddress) async throws -> Bool
+
+    /// Deletes an account by id, and by cascade its sessions. Returns whether it existed.
+    func deleteUser(id: User.ID) async throws -> Bool
+
+    /// Sets a new password: the hash, and `passwordChangedAt` to `now`.
+    /// Returns whether the account exists.
+    @discardableResult func changePassword(userID: User.ID, to hash: PasswordHash, at now: Date) async throws -> Bool
 
     /// Replaces the hash of an unchanged password with one at today's
     /// parameters; `passwordChangedAt` stays, since the password didn't change.

@@ -9,3 +9,16 @@ extension HTTPField.Name {
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
 }
+
+extension ForwardedHeader {
+    /// The header's name, for reading it from a request.
+    var fieldName: HTTPField.Name {
+        switch self {
+        case .xForwardedFor: Self.xForwardedForName
+        case .forwarded: Self.forwardedName
+        }
+    }
+
+    private static let xForwardedForName = HTTPField.Name("X-Forwarded-For")!
+    private static let forwardedName = HTTPField.Name("Forwarded")!
+}

@@ -27,7 +27,8 @@ struct LoginHandlers: Sendable {
             rememberMe: form["remember_me"].map { !$0.isEmpty && $0 != "0" } ?? false
         )
         do {
-            guard let user = try await accounts.authenticate(email: page.email, password: form.text("password")) else {
+            let client = authentication.client(of: request, context: context)
+            guard let user = try await accounts.authenticate(email: page.email, password: form.text("password"), from: client) else {
                 page.fields.formError = Self.invalidCredentials
                 return pages.render(page, status: .unprocessableContent, auth: context.auth)
             }
@@ -41,12 +42,20 @@ struct LoginHandlers: Sendable {
         } catch let errors as FieldErrors {
             page.fields.errors = errors
             return pages.render(page, status: .unprocessableContent, auth: context.auth)
+        } catch let throttled as Throttled {
+            // 429 and the form again, the email kept; no hash was computed.
+            page.fields.formError = throttled.message
+            return Self.retryLater(pages.render(page, status: .tooManyRequests, auth: context.auth), after: throttled.retryAfterSeconds)
         } catch let overloaded as PasswordHasher.Overloaded {
             page.fields.formError = Self.busy
-            var response = pages.render(page, status: .serviceUnavailable, auth: context.auth)
-            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
-            return response
+            return Self.retryLater(pages.render(page, status: .serviceUnavailable, auth: context.auth), after: overloaded.retryAfterSeconds)
         }
+    }
+
+    static func retryLater(_ response: Response, after seconds: Int) -> Response {
+        var response = response
+        response.headers[.retryAfter] = String(seconds)
+        return response
     }
 
     func logOut(_ request: Request, context: BasicLithRequestContext) async throws -> Response {

@@ -18,7 +18,8 @@ struct SignupHandlers: Sendable {
             let user = try await accounts.register(
                 email: page.email,
                 password: form.text("password"),
-                confirmation: form.text("password_confirmation")
+                confirmation: form.text("password_confirmation"),
+                from: authentication.client(of: request, context: context)
             )
             var response = try await authentication.logIn(user, request: request, context: context)
             authentication.flash(.signedUp, on: &response, context: context)
@@ -27,11 +28,15 @@ struct SignupHandlers: Sendable {
             // 422: the form again, the email kept, each error beside its field.
             page.fields.errors = errors
             return pages.render(page, status: .unprocessableContent, auth: context.auth)
+        } catch let throttled as Throttled {
+            page.fields.formError = throttled.message
+            return LoginHandlers.retryLater(pages.render(page, status: .tooManyRequests, auth: context.auth), after: throttled.retryAfterSeconds)
         } catch let overloaded as PasswordHasher.Overloaded {
             page.fields.formError = LoginHandlers.busy
-            var response = pages.render(page, status: .serviceUnavailable, auth: context.auth)
-            response.headers[.retryAfter] = String(overloaded.retryAfterSeconds)
-            return response
+            return LoginHandlers.retryLater(
+                pages.render(page, status: .serviceUnavailable, auth: context.auth),
+                after: overloaded.retryAfterSeconds
+            )
         }
     }
 }

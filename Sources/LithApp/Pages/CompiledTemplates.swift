@@ -28,8 +28,11 @@ final class CompiledTemplates: Sendable {
     /// The page, as mustache would render `model` with `template`.
     func render(_ template: String, _ model: PageModel) -> ByteBuffer? {
         let fingerprint = PageShape.fingerprint(template, model)
-        let cached = cache.withLockedValue { cache in cache[fingerprint]?.first { $0.shape.matches(template, model) } }
-        guard let compiled = cached ?? compile(template, model, fingerprint: fingerprint) else { return nil }
+        // A page with rows (the account page) has as many shapes as row
+        // counts: compiled for the request, not kept.
+        let cacheable = !model.hasList
+        let cached = cacheable ? cache.withLockedValue { cache in cache[fingerprint]?.first { $0.shape.matches(template, model) } } : nil
+        guard let compiled = cached ?? compile(template, model, fingerprint: fingerprint, keep: cacheable) else { return nil }
         var output = Self.allocator.buffer(capacity: compiled.markup.count + 256)
         compiled.markup.withUnsafeBytes { markup in
             var start = 0
@@ -63,14 +66,16 @@ final class CompiledTemplates: Sendable {
         let slot: Slot?
     }
 
-    /// Where a text is in the model: the entry's position, and the field's for
-    /// an object. Valid for every model of the shape (``PageShape`` fixes the order).
+    /// Where a text is in the model: the entry's position, the row's for a
+    /// list, and the field's for an object or a row. Valid for every model of
+    /// the shape (``PageShape`` fixes the order).
     private struct Slot: Sendable {
         let entry: Int
+        var row: Int? = nil
         let field: Int?
     }
 
-    private func compile(_ template: String, _ model: PageModel, fingerprint: Int) -> Compiled? {
+    private func compile(_ template: String, _ model: PageModel, fingerprint: Int, keep: Bool) -> Compiled? {
         var slots: [Slot] = []
         let marked = Self.mustacheModel(model) { slot, _ in
             slots.append(slot)
@@ -78,6 +83,7 @@ final class CompiledTemplates: Sendable {
         }
         guard let rendered = library.render(marked, withTemplate: template) else { return nil }
         let compiled = Self.split(rendered, slots: slots, shape: PageShape(template, model))
+        guard keep else { return compiled }
         cache.withLockedValue { cache in
             if cache.values.reduce(0, { $0 + $1.count }) < Self.maximumShapes { cache[fingerprint, default: []].append(compiled) }
         }
@@ -127,20 +133,32 @@ final class CompiledTemplates: Sendable {
             case .flag(let flag):
                 result[entry.key] = flag
             case .object(let object):
-                var fields: [String: Any] = [:]
-                for (fieldIndex, field) in object.fields.enumerated() {
-                    if !field.text.isEmpty { fields[field.name] = text(Slot(entry: index, field: fieldIndex), field.text) }
+                result[entry.key] = fields(object) { fieldIndex, string in text(Slot(entry: index, field: fieldIndex), string) }
+            case .list(let rows):
+                // An empty list is left out, like an empty text: no rows, no section.
+                if !rows.isEmpty {
+                    result[entry.key] = rows.enumerated().map { rowIndex, row in
+                        fields(row) { fieldIndex, string in text(Slot(entry: index, row: rowIndex, field: fieldIndex), string) }
+                    }
                 }
-                result[entry.key] = fields
             }
         }
         return result
+    }
+
+    private static func fields(_ object: PageObject, text: (Int, String) -> String) -> [String: Any] {
+        var fields: [String: Any] = [:]
+        for (index, field) in object.fields.enumerated() where !field.text.isEmpty {
+            fields[field.name] = text(index, field.text)
+        }
+        return fields
     }
 
     private static func text(at slot: Slot, in model: PageModel) -> String {
         switch model.entries[slot.entry].value {
         case .text(let string): slot.field == nil ? string : ""
         case .object(let object): slot.field.map { object.fields[$0].text } ?? ""
+        case .list(let rows): slot.row.flatMap { row in slot.field.map { rows[row].fields[$0].text } } ?? ""
         case .flag: ""
         }
     }

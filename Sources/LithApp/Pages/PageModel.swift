@@ -5,6 +5,9 @@ enum PageValue: Sendable, Equatable {
     case text(String)
     case flag(Bool)
     case object(PageObject)
+    /// Rows of a table or list (`{{#sessions}}…{{/sessions}}`); empty
+    /// switches the section off, as an empty text does.
+    case list([PageObject])
 }
 
 extension PageValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
@@ -83,5 +86,13 @@ struct PageObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     subscript(name: String) -> String? {
         fields.first { $0.name == name }?.text
+    }
+}
+
+extension PageModel {
+    /// Whether any value is a list: a page whose shape changes with the
+    /// number of rows, compiled for each request rather than cached.
+    var hasList: Bool {
+        entries.contains { if case .list = $0.value { true } else { false } }
     }
 }

@@ -22,6 +22,8 @@ struct PageShape: Sendable, Equatable {
         case flag(Bool)
         /// Each field's name, and whether it is empty.
         case object([Field])
+        /// Each row's fields.
+        case list([[Field]])
     }
 
     private struct Field: Sendable, Equatable {
@@ -36,9 +38,15 @@ struct PageShape: Sendable, Equatable {
             case .text(let string): Entry(key: entry.key, value: .text(empty: string.isEmpty))
             case .flag(let flag): Entry(key: entry.key, value: .flag(flag))
             case .object(let object):
-                Entry(key: entry.key, value: .object(object.fields.map { Field(name: $0.name, empty: $0.text.isEmpty) }))
+                Entry(key: entry.key, value: .object(Self.fields(object)))
+            case .list(let rows):
+                Entry(key: entry.key, value: .list(rows.map(Self.fields)))
             }
         }
+    }
+
+    private static func fields(_ object: PageObject) -> [Field] {
+        object.fields.map { Field(name: $0.name, empty: $0.text.isEmpty) }
     }
 
     /// The same number for every model of one shape; computed without
@@ -58,12 +66,11 @@ struct PageShape: Sendable, Equatable {
             case .text(let string): hash.add(string.isEmpty ? 0 : 1)
             case .flag(let flag): hash.add(flag ? 2 : 3)
             case .object(let object):
-                hash.add(4)
-                for field in object.fields {
-                    hash.add(field.name)
-                    hash.add(field.text.isEmpty ? 0 : 1)
-                }
-                hash.add(5)
+                hash.add(object)
+            case .list(let rows):
+                hash.add(6)
+                for row in rows { hash.add(row) }
+                hash.add(7)
             }
         }
         return Int(truncatingIfNeeded: hash.value)
@@ -77,10 +84,10 @@ struct PageShape: Sendable, Equatable {
             switch (entry.value, expected.value) {
             case (.text(let string), .text(let empty)) where string.isEmpty == empty: continue
             case (.flag(let flag), .flag(let expected)) where flag == expected: continue
-            case (.object(let object), .object(let fields)) where object.fields.count == fields.count:
-                for (field, expected) in zip(object.fields, fields) where field.name != expected.name || field.text.isEmpty != expected.empty {
-                    return false
-                }
+            case (.object(let object), .object(let fields)) where Self.fields(object) == fields:
+                continue
+            case (.list(let rows), .list(let expected)) where rows.map(Self.fields) == expected:
+                continue
             default: return false
             }
         }
@@ -100,5 +107,14 @@ private struct FNV1a {
     mutating func add(_ string: String) {
         for byte in string.utf8 { add(byte) }
         add(0xFF)
+    }
+
+    mutating func add(_ object: PageObject) {
+        add(4)
+        for field in object.fields {
+            add(field.name)
+            add(field.text.isEmpty ? 0 : 1)
+        }
+        add(5)
     }
 }

@@ -29,17 +29,23 @@ struct AccountsTests {
         }
         func needsUpgrade(_ hash: PasswordHash) -> Bool { inner.needsUpgrade(hash) }
         func isUsable(_ hash: PasswordHash) -> Bool { inner.isUsable(hash) }
+        func learnStoredParameters(_ stored: [ScryptParameters]) async { await inner.learnStoredParameters(stored) }
 
         /// Every scrypt run, real or dummy.
         var total: Int { counts.withLockedValue { $0.hashes + $0.verifies + $0.dummies } }
     }
 
-    static func withAccounts(_ body: (Accounts, CountingHasher, any Store) async throws -> Void) async throws {
+    static func withAccounts(
+        policy: PasswordPolicy = PasswordPolicy(commonPasswords: CommonPasswords(["password", "12345678", "qwertyuiop"])),
+        _ body: (Accounts, CountingHasher, any Store) async throws -> Void
+    ) async throws {
         try await StoreKind.sqlite.with { store in
             let hasher = CountingHasher()
-            try await body(Accounts(store: store, hasher: hasher), hasher, store)
+            try await body(Accounts(store: store, hasher: hasher, passwordPolicy: policy), hasher, store)
         }
     }
+
+    static let home = Client(address: IPAddress("192.0.2.10"), userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
 
     @Test func registeringStoresAHashNeverThePassword() async throws {
         try await Self.withAccounts { accounts, _, store in
@@ -133,6 +139,126 @@ struct AccountsTests {
             #expect(try await accounts.authenticate(email: "ada@example.com", password: "correct horse battery") == user)
             let upgraded = try PasswordHash(encoded: try #require(try await store.credentials(email: user.email)).passwordHash)
             #expect(upgraded.parameters == .testsOnly)
+        }
+    }
+
+    @Test(arguments: ["password", "PassWord", "12345678"])
+    func aCommonPasswordIsRefusedWithAWayForward(password: String) async throws {
+        try await Self.withAccounts { accounts, hasher, _ in
+            // when someone signs up with a password everybody tries first
+            do {
+                _ = try await accounts.register(email: "ada@example.com", password: password, confirmation: password)
+                Issue.record("expected FieldErrors")
+            } catch let errors as FieldErrors {
+                // then it is refused with what to do instead, before any hashing
+                #expect(errors[.password] == "This password is too common. Try a phrase of a few words.")
+            }
+            #expect(hasher.total == 0)
+        }
+    }
+
+    @Test(arguments: ["adalovelace", "my adalovelace 1815", "ADALOVELACE@example.com!"])
+    func aPasswordMadeOfTheEmailIsRefused(password: String) async throws {
+        try await Self.withAccounts { accounts, _, _ in
+            await #expect(throws: FieldErrors([.password: Password.Problem.containsEmail.message])) {
+                _ = try await accounts.register(email: "adalovelace@example.com", password: password, confirmation: password)
+            }
+        }
+    }
+
+    @Test func aThrottledLoginCostsNoHashAndIsLogged() async throws {
+        try await Self.withAccounts { accounts, hasher, store in
+            // given Ada, and five wrong passwords for her from one address
+            _ = try await accounts.register(email: "ada@example.com", password: "correct horse battery", confirmation: "correct horse battery")
+            for _ in 0..<5 { _ = try await accounts.authenticate(email: "ada@example.com", password: "wrong horse", from: Self.home) }
+            let before = hasher.total
+            // when the right password comes next, at once
+            await #expect(throws: Throttled.self) {
+                _ = try await accounts.authenticate(email: "ada@example.com", password: "correct horse battery", from: Self.home)
+            }
+            // then no hash ran, and the log says what happened
+            #expect(hasher.total == before)
+            let kinds = try await store.events(email: nil, since: nil, limit: 100).map(\.kind)
+            #expect(kinds == [.signup] + Array(repeating: .loginFailed, count: 5) + [.loginThrottled])
+        }
+    }
+
+    @Test func aChangedPasswordReplacesTheOldOneAndIsLogged() async throws {
+        try await Self.withAccounts { accounts, _, store in
+            // given Ada
+            let ada = try await accounts.register(email: "ada@example.com", password: "correct horse battery", confirmation: "correct horse battery")
+            // when she changes her password, giving the current one
+            try await accounts.changePassword(
+                of: ada,
+                current: "correct horse battery",
+                new: "a brand new phrase",
+                confirmation: "a brand new phrase",
+                from: Self.home
+            )
+            // then only the new one logs in, and the change is in her log
+            #expect(try await accounts.authenticate(email: "ada@example.com", password: "correct horse battery") == nil)
+            #expect(try await accounts.authenticate(email: "ada@example.com", password: "a brand new phrase")?.id == ada.id)
+            #expect(try await store.events(userID: ada.id, limit: 10).contains { $0.kind == .passwordChanged && $0.address == "192.0.2.10" })
+        }
+    }
+
+    @Test func aWrongCurrentPasswordChangesNothingAndCountsAsAFailure() async throws {
+        try await Self.withAccounts { accounts, _, _ in
+            // given Ada, signed in somewhere
+            let ada = try await accounts.register(email: "ada@example.com", password: "correct horse battery", confirmation: "correct horse battery")
+            // when someone at her open session tries five wrong current passwords
+            for _ in 0..<5 {
+                await #expect(throws: FieldErrors([.currentPassword: Accounts.wrongCurrentPassword])) {
+                    try await accounts.changePassword(
+                        of: ada,
+                        current: "guess",
+                        new: "a brand new phrase",
+                        confirmation: "a brand new phrase",
+                        from: Self.home
+                    )
+                }
+            }
+            // then the sixth is throttled like a login, and the password is unchanged
+            await #expect(throws: Throttled.self) {
+                try await accounts.changePassword(
+                    of: ada,
+                    current: "guess",
+                    new: "a brand new phrase",
+                    confirmation: "a brand new phrase",
+                    from: Self.home
+                )
+            }
+            #expect(try await accounts.authenticate(email: "ada@example.com", password: "correct horse battery", from: .unknown)?.id == ada.id)
+        }
+    }
+
+    @Test func aDeletedAccountIsGoneWithItsSessionsAndItsDeletionIsLogged() async throws {
+        try await Self.withAccounts { accounts, _, store in
+            // given Ada with a session
+            let ada = try await accounts.register(email: "ada@example.com", password: "correct horse battery", confirmation: "correct horse battery")
+            let token = SessionToken.generate()
+            try await store.insertSession(Fixtures.session(token, user: ada))
+            // when she deletes her account with the wrong password, then the right one
+            await #expect(throws: FieldErrors.self) { try await accounts.deleteAccount(of: ada, currentPassword: "wrong", from: Self.home) }
+            #expect(try await store.user(email: ada.email) != nil)
+            try await accounts.deleteAccount(of: ada, currentPassword: "correct horse battery", from: Self.home)
+            // then the account and session are gone, and the log keeps the deletion
+            #expect(try await store.user(email: ada.email) == nil)
+            #expect(try await store.session(digest: token.digest) == nil)
+            #expect(try await store.events(userID: ada.id, limit: 1).first?.kind == .accountDeleted)
+        }
+    }
+
+    @Test func anUnknownEmailIsCheckedAtTheDearestStoredParameters() async throws {
+        try await Self.withAccounts { accounts, hasher, store in
+            // given an account whose hash is dearer than today's parameters
+            let dearer = try ScryptParameters(logN: 6, r: 8, p: 1)
+            let old = try await PasswordHasher(parameters: dearer).hash(try Password("correct horse battery"))
+            _ = try await store.insertUser(email: try EmailAddress("ada@example.com"), passwordHash: old, at: Fixtures.now)
+            // when the accounts learn the stored parameters, as at start-up
+            try await accounts.prepare()
+            // then a dummy verification, for an unknown email, costs what Ada's hash costs
+            #expect(hasher.inner.dummyParameters == dearer)
         }
     }
 

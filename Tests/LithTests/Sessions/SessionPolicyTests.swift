@@ -10,6 +10,7 @@ struct SessionPolicyTests {
 
     private func session(lifetime: TimeInterval, idle: TimeInterval, rememberMe: Bool = false) -> SessionRecord {
         SessionRecord(
+            id: SessionID.generate(),
             tokenDigest: SessionToken.generate().digest,
             userID: 1,
             createdAt: start,

@@ -17,11 +17,12 @@ struct SessionStoreTests {
             // given a stored session
             let user = try await Self.ada(store)
             let token = SessionToken.generate()
-            try await store.insertSession(Fixtures.session(token, user: user))
+            let stored = Fixtures.session(token, user: user)
+            try await store.insertSession(stored)
             // then its digest finds it and its user, and another digest finds nothing
             let (session, owner) = try #require(try await store.session(digest: token.digest))
             #expect(owner == user)
-            #expect(session == Fixtures.session(token, user: user))
+            #expect(session == stored)
             #expect(try await store.session(digest: SessionToken.generate().digest) == nil)
         }
     }
@@ -136,6 +137,63 @@ struct SessionStoreTests {
             let texts = try await Self.sessionTexts(store)
             #expect(texts.contains(token.digest.hex))
             #expect(!texts.contains { $0.contains(token.cookieValue) })
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aUsersSessionsAreListedMostRecentlyActiveFirstAndNoOneElses(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given two sessions of Ada's, the second active later, and one of Bob's
+            let ada = try await Self.ada(store)
+            let bob = try await store.insertUser(email: try EmailAddress("bob@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            let older = Fixtures.session(SessionToken.generate(), user: ada)
+            let newer = Fixtures.session(SessionToken.generate(), user: ada, at: Fixtures.now.addingTimeInterval(60))
+            try await store.insertSession(older)
+            try await store.insertSession(newer)
+            try await store.insertSession(Fixtures.session(SessionToken.generate(), user: bob))
+            // when Ada's sessions are listed
+            let listed = try await store.sessions(userID: ada.id)
+            // then both of hers come back, as stored, newest activity first
+            #expect(listed == [newer, older])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSessionIsEndedByItsIdOnlyForItsOwner(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given a session of Ada's
+            let ada = try await Self.ada(store)
+            let bob = try await store.insertUser(email: try EmailAddress("bob@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            let session = Fixtures.session(SessionToken.generate(), user: ada)
+            try await store.insertSession(session)
+            // when Bob names its id (an insecure direct object reference)
+            let endedByBob = try await store.deleteSession(id: session.id, userID: bob.id)
+            // then nothing changes; when Ada names it, it ends
+            #expect(!endedByBob)
+            #expect(try await store.session(digest: session.tokenDigest) != nil)
+            #expect(try await store.deleteSession(id: session.id, userID: ada.id))
+            #expect(try await store.session(digest: session.tokenDigest) == nil)
+            #expect(try await !store.deleteSession(id: session.id, userID: ada.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func endingEveryOtherSessionKeepsOnlyTheOneNamedAndOtherUsersSessions(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given three sessions of Ada's and one of Bob's
+            let ada = try await Self.ada(store)
+            let bob = try await store.insertUser(email: try EmailAddress("bob@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            let tokens = (0..<3).map { _ in SessionToken.generate() }
+            for token in tokens { try await store.insertSession(Fixtures.session(token, user: ada)) }
+            let bobs = SessionToken.generate()
+            try await store.insertSession(Fixtures.session(bobs, user: bob))
+            // when every session of Ada's but the first ends
+            let ended = try await store.deleteSessions(userID: ada.id, except: tokens[0].digest)
+            // then two ended, the first and Bob's live on
+            #expect(ended == 2)
+            #expect(try await store.session(digest: tokens[0].digest) != nil)
+            #expect(try await store.session(digest: tokens[1].digest) == nil)
+            #expect(try await store.session(digest: bobs.digest) != nil)
         }
     }
 

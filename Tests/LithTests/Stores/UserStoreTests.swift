@@ -93,6 +93,57 @@ struct UserStoreTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func aChangedPasswordReplacesTheHashAndMovesPasswordChangedAt(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given an account
+            let email = try EmailAddress("ada@example.com")
+            let user = try await store.insertUser(email: email, passwordHash: Fixtures.hash, at: Fixtures.now)
+            let newer = try PasswordHash(encoded: "$scrypt$ln=5,r=8,p=1$BBBBBBBBBBBBBBBBBBBBBA$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA")
+            // when its password changes a minute later
+            let changed = try await store.changePassword(userID: user.id, to: newer, at: Fixtures.now.addingTimeInterval(60))
+            // then the new hash is what a login checks, read by id too, and the change is dated
+            #expect(changed)
+            #expect(try await store.credentials(userID: user.id)?.passwordHash == newer.encoded)
+            #expect(try await store.credentials(email: email)?.passwordHash == newer.encoded)
+            #expect(try await store.user(email: email)?.passwordChangedAt == Fixtures.now.addingTimeInterval(60))
+            #expect(try await !store.changePassword(userID: user.id + 1000, to: newer, at: Fixtures.now))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anAccountDeletedByIdTakesItsSessionsAndNoOneElses(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given two accounts with a session each
+            let ada = try await store.insertUser(email: try EmailAddress("ada@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            let bob = try await store.insertUser(email: try EmailAddress("bob@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            let (adas, bobs) = (SessionToken.generate(), SessionToken.generate())
+            try await store.insertSession(Fixtures.session(adas, user: ada))
+            try await store.insertSession(Fixtures.session(bobs, user: bob))
+            // when Ada's account is deleted by id
+            #expect(try await store.deleteUser(id: ada.id))
+            // then it and its session are gone, Bob's are not, and a second delete says so
+            #expect(try await store.credentials(userID: ada.id) == nil)
+            #expect(try await store.session(digest: adas.digest) == nil)
+            #expect(try await store.session(digest: bobs.digest) != nil)
+            #expect(try await !store.deleteUser(id: ada.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theStoredHashesParametersAreListedOnceEach(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given three accounts: two hashes at one cost, one at another
+            let cheap = try PasswordHash(encoded: "$scrypt$ln=5,r=8,p=1$BBBBBBBBBBBBBBBBBBBBBA$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA")
+            _ = try await store.insertUser(email: try EmailAddress("a@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            _ = try await store.insertUser(email: try EmailAddress("b@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)
+            _ = try await store.insertUser(email: try EmailAddress("c@example.com"), passwordHash: cheap, at: Fixtures.now)
+            // then each parameter set is listed once, as `ln=…,r=…,p=…`
+            #expect(Set(try await store.passwordHashSettings()) == ["ln=4,r=8,p=1", "ln=5,r=8,p=1"])
+            #expect(try await store.passwordHashSettings().count == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func migratingTwiceChangesNothing(kind: StoreKind) async throws {
         try await kind.with { store in
             _ = try await store.insertUser(email: try EmailAddress("ada@example.com"), passwordHash: Fixtures.hash, at: Fixtures.now)

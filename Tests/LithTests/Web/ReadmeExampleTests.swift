@@ -46,8 +46,9 @@ struct ReadmeExampleTests {
         }
         routes.guestOnly.post("/session") { request, context in
             let form = context.form  // parsed once, CSRF already checked
-            guard let user = try await accounts.authenticate(email: form.text("email"), password: form.text("password"))
-            else { return Response(status: .unauthorized) }
+            let client = auth.client(of: request, context: context)  // address and browser, for the throttle and the log
+            guard let user = try await accounts.authenticate(email: form.text("email"), password: form.text("password"), from: client)
+            else { return Response(status: .unauthorized) }  // a throttled attempt is a 429 by itself
             return try await auth.logIn(user, redirectTo: "/account", request: request, context: context)
         }
         // end of the README example

@@ -76,3 +76,43 @@ extension PostgresStore: UserStore {
         }
     }
 }
+
+extension PostgresStore {
+    public func credentials(userID: User.ID) async throws -> (user: User, passwordHash: String)? {
+        try await run(.credentials) { [client] in
+            let rows = try await client.query("SELECT \(unescaped: UserColumns.list), u.password_hash FROM users u WHERE u.id = \(userID)")
+            for try await row in rows.decode((Int64, String, Int64, Int64, String).self) {
+                return (UserColumns.user((row.0, row.1, row.2, row.3)), row.4)
+            }
+            return nil
+        }
+    }
+
+    public func passwordHashSettings() async throws -> [String] {
+        // `$scrypt$ln=17,r=8,p=1$salt$key`: the third `$`-separated field.
+        try await run(.passwordHashSettings, timeout: 60) { [client] in
+            var settings: [String] = []
+            let rows = try await client.query("SELECT DISTINCT split_part(password_hash, '$', 3) FROM users WHERE password_hash LIKE '$scrypt$%'")
+            for try await setting in rows.decode(String.self) { settings.append(setting) }
+            return settings
+        }
+    }
+
+    public func deleteUser(id: User.ID) async throws -> Bool {
+        try await run(.deleteUser) { [client] in
+            for try await _ in try await client.query("DELETE FROM users WHERE id = \(id) RETURNING id").decode(Int64.self) { return true }
+            return false
+        }
+    }
+
+    @discardableResult
+    public func changePassword(userID: User.ID, to hash: PasswordHash, at now: Date) async throws -> Bool {
+        try await run(.changePassword) { [client] in
+            let rows = try await client.query(
+                "UPDATE users SET password_hash = \(hash.encoded), password_changed_at = \(now.unixSeconds) WHERE id = \(userID) RETURNING id"
+            )
+            for try await _ in rows.decode(Int64.self) { return true }
+            return false
+        }
+    }
+}

@@ -10,13 +10,12 @@ struct SessionLookup: PostgresPreparedStatement {
     /// The user's columns (``PostgresStore/UserColumns``), then the session's:
     /// the order ``decode(_:)`` reads them in, written down once, here.
     static let sql = """
-        SELECT \(PostgresStore.UserColumns.list),
-               s.token_hash, s.created_at, s.last_seen_at, s.expires_at, s.idle_timeout, s.remember_me, s.user_agent, s.ip
+        SELECT \(PostgresStore.UserColumns.list), \(PostgresStore.SessionColumns.list)
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = ANY($1)
         """
 
-    typealias Row = (Int64, String, Int64, Int64, String, Int64, Int64, Int64, Int64, Bool, String?, String?)
+    typealias Row = (Int64, String, Int64, Int64, String, String, Int64, Int64, Int64, Int64, Bool, String?, String?)
 
     let tokenHashes: [String]
 
@@ -30,19 +29,15 @@ struct SessionLookup: PostgresPreparedStatement {
         try row.decode(Row.self)
     }
 
-    /// The session's token hash (to match it to its lookup), the session and its user.
-    static func decode(_ row: Row, digest: SessionToken.Digest) -> (SessionRecord, User) {
+    /// The session's token hash (to match it to its lookup).
+    static func tokenHash(_ row: Row) -> String { row.5 }
+
+    /// The session and its user.
+    static func decode(_ row: Row) -> (SessionRecord, User) {
         let user = PostgresStore.UserColumns.user((row.0, row.1, row.2, row.3))
-        let session = SessionRecord(
-            tokenDigest: digest,
-            userID: user.id,
-            createdAt: Date(unixSeconds: row.5),
-            lastSeenAt: Date(unixSeconds: row.6),
-            expiresAt: Date(unixSeconds: row.7),
-            idleTimeout: TimeInterval(row.8),
-            rememberMe: row.9,
-            userAgent: row.10,
-            ipAddress: row.11
+        let session = PostgresStore.SessionColumns.session(
+            (row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12),
+            userID: user.id
         )
         return (session, user)
     }

@@ -60,6 +60,8 @@ final class SQLiteReader: Sendable {
 
         func int(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(statement, column) }
 
+        func isNull(_ column: Int32) -> Bool { sqlite_nio_sqlite3_column_type(statement, column) == SQLITE_NULL }
+
         func text(_ column: Int32) -> String? {
             guard let pointer = sqlite_nio_sqlite3_column_text(statement, column) else { return nil }
             return String(cString: pointer)

@@ -62,3 +62,37 @@ extension SQLiteStore: UserStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func credentials(userID: User.ID) async throws -> (user: User, passwordHash: String)? {
+        try read(.credentials, "SELECT \(UserColumns.list), u.password_hash FROM users u WHERE u.id = ?", [.integer(userID)]) { row in
+            (try UserColumns.user(row), row.text(UserColumns.count) ?? "")
+        }.first
+    }
+
+    public func passwordHashSettings() async throws -> [String] {
+        // `$scrypt$ln=17,r=8,p=1$salt$key`: the parameters sit between the
+        // second and third `$` (other algorithms' hashes yield something the
+        // caller doesn't parse, and skips).
+        try read(
+            .passwordHashSettings,
+            "SELECT DISTINCT substr(password_hash, 9, instr(substr(password_hash, 9), '$') - 1) FROM users WHERE password_hash LIKE '$scrypt$%'"
+        ) { $0.text(0) ?? "" }
+    }
+
+    public func deleteUser(id: User.ID) async throws -> Bool {
+        try await write(.deleteUser) {
+            !(try await writer.query("DELETE FROM users WHERE id = ? RETURNING id", [.integer(Int(id))]).isEmpty)
+        }
+    }
+
+    @discardableResult
+    public func changePassword(userID: User.ID, to hash: PasswordHash, at now: Date) async throws -> Bool {
+        try await write(.changePassword) {
+            !(try await writer.query(
+                "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? RETURNING id",
+                [.text(hash.encoded), .integer(Int(now.unixSeconds)), .integer(Int(userID))]
+            ).isEmpty)
+        }
+    }
+}

@@ -17,3 +17,13 @@ extension PasswordHasher.ClientGone: HTTPResponseError {
         Response(status: status)
     }
 }
+
+/// Without a form to show again, an app still answers a throttled login or
+/// signup with 429 and when to retry (RFC 6585), never a 500.
+extension Throttled: HTTPResponseError {
+    public var status: HTTPResponse.Status { .tooManyRequests }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Brute-force throttling for logins and signups, on counters in the store
+/// (``CounterStore``), so every instance of a fleet enforces the same limits.
+///
+/// A login attempt is judged on three counters (``ThrottlePolicy``): its
+/// account and address together, the account from anywhere, the address
+/// across accounts. An attempt that may go ahead is counted as a failure
+/// *before* its password is checked, and given back if it succeeds: a burst
+/// of parallel guesses can't all slip past a counter that hasn't been
+/// raised yet. A refused attempt costs one indexed read and no hash.
+public struct Throttle: Sendable {
+    let store: any CounterStore
+    public let policy: ThrottlePolicy
+    let clock: @Sendable () -> Date
+
+    public init(store: any CounterStore, policy: ThrottlePolicy = ThrottlePolicy(), clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.policy = policy
+        self.clock = clock
+    }
+
+    /// The counters a login attempt for `email` from `address` touches.
+    public struct LoginKeys: Sendable, Equatable {
+        public let pair: CounterKey
+        public let account: CounterKey
+        /// `nil` when the client's address is unknown.
+        public let address: CounterKey?
+
+        /// `email` as typed, normalised if it is an address at all: an
+        /// unknown or malformed email is counted like a real one, so when
+        /// throttling starts tells nothing about who has an account.
+        public init(email: String, address: IPAddress?) {
+            let email = EmailAddress.throttleKey(email)
+            let group = address?.throttleGroup ?? ""
+            pair = CounterKey(.loginPair, email: email, address: group)
+            account = CounterKey(.loginAccount, email: email)
+            self.address = address.map { _ in CounterKey(.loginAddress, address: group) }
+        }
+
+        var all: [CounterKey] { [pair, account] + (address.map { [$0] } ?? []) }
+    }
+
+    /// Before a password is checked: throws ``Throttled`` if the attempt must
+    /// wait (nothing counted, nothing hashed); otherwise counts it as a
+    /// failure until ``loginSucceeded(_:)`` says otherwise.
+    public func admitLogin(_ keys: LoginKeys) async throws {
+        let now = clock()
+        let counters = try await store.counters(keys.all)
+        try check(keys, counters, now: now) { rule, counter in rule.wait(counter, now: now) }
+        var windows: [CounterKey: TimeInterval] = [:]
+        for key in keys.all { windows[key] = policy[key.kind].window }
+        let after = try await store.addFailure(windows, at: now)
+        // Parallel attempts that all read the counters before any was
+        // raised: each is judged again on the count it actually got.
+        try check(keys, after, now: now) { rule, counter in counter.flatMap { rule.allowed(after: $0, now: now) } }
+    }
+
+    /// The attempt's password was right: its pair's failures are cleared and
+    /// its address remembered as the account's own; the account and address
+    /// counters give back the failure the attempt was counted as.
+    public func loginSucceeded(_ keys: LoginKeys) async throws {
+        try await store.recordSuccess(
+            pair: keys.pair,
+            others: [keys.account] + (keys.address.map { [$0] } ?? []),
+            knownUntil: clock().addingTimeInterval(policy.knownAddressLifetime)
+        )
+    }
+
+    /// Before a signup is attempted from `address`: throws ``Throttled``, or
+    /// counts it. Without an address there is nothing to count by.
+    public func admitSignup(from address: IPAddress?) async throws {
+        guard let address else { return }
+        let now = clock()
+        let key = CounterKey(.signupAddress, address: address.throttleGroup)
+        let rule = policy.signupAddress
+        if let wait = rule.wait(try await store.counters([key])[key], now: now) {
+            throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: .address)
+        }
+        let after = try await store.addFailure([key: rule.window], at: now)
+        if let counter = after[key], let wait = rule.allowed(after: counter, now: now) {
+            throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: .address)
+        }
+    }
+
+    /// Clears every counter about an account (`lith user unlock`).
+    @discardableResult public func unlock(email: EmailAddress) async throws -> Int {
+        try await store.deleteCounters(email: email.value)
+    }
+
+    /// A key that makes attempts wait right now, and for how long.
+    public struct Limited: Sendable, Equatable {
+        public let key: CounterKey
+        public let failures: Int
+        public let retryAfterSeconds: Int
+    }
+
+    /// What is throttled now (`lith throttle list`), longest wait first.
+    public func limitedNow() async throws -> [Limited] {
+        let now = clock()
+        return try await store.activeCounters(now: now).compactMap { key, counter in
+            policy[key.kind].wait(counter, now: now).map {
+                Limited(key: key, failures: counter.failures, retryAfterSeconds: Int($0.rounded(.up)))
+            }
+        }.sorted { $0.retryAfterSeconds > $1.retryAfterSeconds }
+    }
+
+    /// Throws for the longest wait among the keys' counters, if any. The
+    /// account and address limits don't apply from an address the account
+    /// signed in from lately: a stranger can't lock the owner out.
+    private func check(
+        _ keys: LoginKeys,
+        _ counters: [CounterKey: Counter],
+        now: Date,
+        _ wait: (ThrottleRule, Counter?) -> TimeInterval?
+    ) throws {
+        let known = counters[keys.pair]?.isKnown(at: now) ?? false
+        var longest: (TimeInterval, Throttled.Scope)?
+        for key in keys.all where key.kind == .loginPair || !known {
+            guard let seconds = wait(policy[key.kind], counters[key]) else { continue }
+            let scope: Throttled.Scope = key.kind == .loginAddress ? .address : .account
+            if seconds > longest?.0 ?? 0 { longest = (seconds, scope) }
+        }
+        if let (seconds, scope) = longest { throw Throttled(retryAfterSeconds: Int(seconds.rounded(.up)), scope: scope) }
+    }
+}
