@@ -44,6 +44,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// How often each instance deletes expired sessions, counters and log entries.
     public var sessionPurgeInterval: TimeInterval = 600
+    /// Where mail goes and what it says it is from.
+    public var mail = MailSettings()
 
     public init() {}
 
@@ -65,6 +67,15 @@ public struct AppConfiguration: Sendable {
         return try AllowedHosts([host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host, "localhost"])
     }
 
+    /// The origin links in mail point to: `--public-url`, else the address
+    /// Lith listens on (never a request's Host header, which the sender of
+    /// the request chooses).
+    public var linkOrigin: String {
+        if let publicURL { return publicURL.origin }
+        let name = Self.isWildcard(host) || Self.isLoopback(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
+        return "http://\(name):\(port)"
+    }
+
     public static func isWildcard(_ host: String) -> Bool {
         ["0.0.0.0", "::", "[::]", "*", ""].contains(host)
     }
@@ -72,5 +83,48 @@ public struct AppConfiguration: Sendable {
     /// Whether `host` is only reachable from this machine.
     public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+/// Mail: the SMTP server, or the development folder used without one.
+public struct MailSettings: Sendable {
+    /// `--smtp-url`; `nil`: mail is written to ``outboxFolder`` instead.
+    public var smtp: SMTPServer?
+    /// `--mail-outbox`; by default a `mail-outbox` folder beside the SQLite
+    /// file (or in the working directory for PostgreSQL).
+    public var outboxFolder: String?
+    /// `--mail-from`; by default `Lith <no-reply@…>` at the public URL's host.
+    public var from: MailFrom?
+    /// How the mail names the site.
+    public var siteName = "Lith"
+    /// How long a reset link works.
+    public var resetLinkLifetime: TimeInterval = PasswordResets.defaultLifetime
+
+    public init() {}
+}
+
+extension MailSettings {
+    /// The mailer these settings name: SMTP, or the development folder.
+    public func mailer(for database: DatabaseLocation, clock: @escaping @Sendable () -> Date = Date.init) throws -> any Mailer {
+        if let smtp { return try SMTPMailer(server: smtp) }
+        return FolderMailer(folder: URL(fileURLWithPath: resolvedOutboxFolder(for: database)), clock: clock)
+    }
+
+    /// `--mail-outbox`, or `mail-outbox` beside the SQLite file.
+    public func resolvedOutboxFolder(for database: DatabaseLocation) -> String {
+        if let outboxFolder { return outboxFolder }
+        if case .sqlite(let path) = database {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("mail-outbox").path
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("mail-outbox").path
+    }
+
+    /// `--mail-from`, or `Lith <no-reply@HOST>` for the public URL's host
+    /// (`lith.localhost` without one).
+    public func resolvedFrom(publicURL: PublicURL?) throws -> MailFrom {
+        if let from { return from }
+        let host = publicURL?.host.name ?? "lith.localhost"
+        let address = try (try? EmailAddress("no-reply@\(host)")) ?? EmailAddress("no-reply@lith.localhost")
+        return MailFrom(name: siteName, address: address)
     }
 }

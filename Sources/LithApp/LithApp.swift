@@ -16,6 +16,10 @@ public struct LithApp {
     public let authentication: Authentication
     public let hasher: PasswordHasher
     public let router: Router<BasicLithRequestContext>
+    public let passwordResets: PasswordResets
+    /// Where queued mail goes (``MailDelivery`` runs beside the server).
+    public let mailer: any Mailer
+    let mailSignal: DeliverySignal
     let logger: Logger
     let clock: @Sendable () -> Date
 
@@ -25,6 +29,7 @@ public struct LithApp {
         configuration: AppConfiguration,
         store injected: (any Store)? = nil,
         databasePassword: String? = nil,
+        mailer: (any Mailer)? = nil,
         logger: Logger = Logger(label: "lith"),
         clock: @escaping @Sendable () -> Date = Date.init
     ) async throws -> LithApp {
@@ -36,7 +41,7 @@ public struct LithApp {
         }
         do {
             if injected == nil { try await store.migrate() }
-            return try await build(configuration: configuration, migratedStore: store, logger: logger, clock: clock)
+            return try await build(configuration: configuration, migratedStore: store, mailer: mailer, logger: logger, clock: clock)
         } catch {
             if injected == nil { try? await store.close() }
             throw error
@@ -46,6 +51,7 @@ public struct LithApp {
     private static func build(
         configuration: AppConfiguration,
         migratedStore store: any Store,
+        mailer injectedMailer: (any Mailer)?,
         logger: Logger,
         clock: @escaping @Sendable () -> Date
     ) async throws -> LithApp {
@@ -78,6 +84,23 @@ public struct LithApp {
             clock: clock,
             logger: logger
         )
+        let mailer = try injectedMailer ?? configuration.mail.mailer(for: configuration.database, clock: clock)
+        let mailSignal = DeliverySignal()
+        let passwordResets = PasswordResets(
+            accounts: accounts,
+            store: store,
+            mail: MailQueue(
+                outbox: store,
+                composer: MailComposer(from: try configuration.mail.resolvedFrom(publicURL: configuration.publicURL), clock: clock),
+                signal: mailSignal,
+                clock: clock
+            ),
+            letters: ResetLetters(siteName: configuration.mail.siteName),
+            linkOrigin: configuration.linkOrigin,
+            lifetime: configuration.mail.resetLinkLifetime,
+            securityLog: securityLog,
+            clock: clock
+        )
         let pages = try await Pages.load(logger: logger)
         let router = Router(context: BasicLithRequestContext.self, options: .autoGenerateHeadEndpoints)
         addRoutes(
@@ -85,6 +108,7 @@ public struct LithApp {
             store: store,
             accounts: accounts,
             authentication: authentication,
+            passwordResets: passwordResets,
             pages: pages,
             configuration: configuration,
             logger: logger
@@ -96,6 +120,9 @@ public struct LithApp {
             authentication: authentication,
             hasher: hasher,
             router: router,
+            passwordResets: passwordResets,
+            mailer: mailer,
+            mailSignal: mailSignal,
             logger: logger,
             clock: clock
         )
@@ -106,6 +133,7 @@ public struct LithApp {
         store: any Store,
         accounts: Accounts,
         authentication: Authentication,
+        passwordResets: PasswordResets,
         pages: Pages,
         configuration: AppConfiguration,
         logger: Logger
@@ -139,6 +167,7 @@ public struct LithApp {
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
         let dashboard = DashboardHandler(pages: pages)
         let account = AccountHandlers(accounts: accounts, authentication: authentication, store: store, pages: pages)
+        let reset = PasswordResetHandlers(resets: passwordResets, authentication: authentication, pages: pages, accounts: accounts)
 
         routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
         routes.guestOnly.get("/signup", use: signup.show)
@@ -153,6 +182,11 @@ public struct LithApp {
         routes.post("/account/sessions/revoke", use: account.revokeSession)
         routes.post("/account/sessions/revoke-others", use: account.revokeOtherSessions)
         routes.post("/account/delete", use: account.deleteAccount)
+        routes.guestOnly.get("/password/forgot", use: reset.showForgot)
+        routes.guestOnly.post("/password/forgot", use: reset.submitForgot)
+        routes.public.get("/password/reset/:token", use: reset.openLink)
+        routes.public.get("/password/reset", use: reset.showReset)
+        routes.public.post("/password/reset", use: reset.submitReset)
     }
 
     /// The Hummingbird application serving this app on `host:port`, through
@@ -172,6 +206,7 @@ public struct LithApp {
                     clock: clock,
                     logger: logger
                 ),
+                MailDelivery(store: store, mailer: mailer, clock: clock, logger: logger, signal: mailSignal),
             ],
             onServerRunning: onServerRunning,
             logger: logger

@@ -25,7 +25,8 @@ struct AccountSecurityOptions: ParsableArguments {
         help: """
             Failures allowed before waits begin, as comma-separated name=count: login-pair (one account from one address, 5), \
             login-account (one account from anywhere, 50), login-address (one address across accounts, 300 per 15m), \
-            signup-address (signups per address, 20 per hour). (env: LITH_THROTTLE)
+            signup-address (signups per address, 20 per hour), reset-account (reset links per email, 5 per hour), \
+            reset-address (reset links per address, 20 per hour). (env: LITH_THROTTLE)
             """
     )
     var throttle: String?
@@ -54,6 +55,7 @@ struct AccountSecurityOptions: ParsableArguments {
     /// The throttle's names, as the option spells them.
     static let throttleNames: [String: CounterKey.Kind] = [
         "login-pair": .loginPair, "login-account": .loginAccount, "login-address": .loginAddress, "signup-address": .signupAddress,
+        "reset-account": .resetAccount, "reset-address": .resetAddress,
     ]
 
     func throttlePolicy(_ environment: Environment) throws -> ThrottlePolicy {

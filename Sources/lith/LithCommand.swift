@@ -12,7 +12,7 @@ public struct LithCommand: AsyncParsableCommand {
             a flag wins over the environment.
             """,
         version: LithVersion.current,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, ThrottleCommand.self, AuditCommand.self, HashRate.self]
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ThrottleCommand.self, AuditCommand.self, MailCommand.self, HashRate.self]
     )
 
     public init() {}
@@ -38,6 +38,9 @@ public struct LithCommand: AsyncParsableCommand {
         } catch let error as CommonPasswords.LoadError {
             console.writeError("lith: the list of common passwords: \(error.description)\n")
             return 70
+        } catch let error as MailUnavailable {
+            console.writeError("lith: \(error.description)\n")
+            return 69
         } catch let error as ListenError {
             console.writeError("lith: \(error.description)\n")
             return 69

@@ -45,6 +45,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var connections: ConnectionOptions
     @OptionGroup var accountSecurity: AccountSecurityOptions
     @OptionGroup var passwords: PasswordOptions
+    @OptionGroup var mail: MailOptions
 
     func resolve(_ environment: Environment) throws -> AppConfiguration {
         var configuration = AppConfiguration()
@@ -99,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         configuration.throttle = try accountSecurity.throttlePolicy(environment)
         configuration.auditRetention = try accountSecurity.auditRetention(environment)
         configuration.passwordPolicy = try passwords.policy(environment)
+        configuration.mail = try mail.settings(environment)
         do {
             _ = try configuration.resolvedAllowedHosts()
         } catch {

@@ -5,8 +5,8 @@ import Lith
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Create, list, delete and unlock accounts.",
-        subcommands: [CreateUser.self, ListUsers.self, DeleteUser.self, UnlockUser.self]
+        abstract: "Create, list, delete and unlock accounts, and make password-reset links.",
+        subcommands: [CreateUser.self, ListUsers.self, DeleteUser.self, UnlockUser.self, ResetLink.self]
     )
 }
 
@@ -123,5 +123,45 @@ struct UnlockUser: AsyncParsableCommand {
             return cleared
         }
         ConsoleContext.current.write("Unlocked \(address): cleared \(cleared) counter\(cleared == 1 ? "" : "s").\n")
+    }
+}
+
+struct ResetLink: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset-link",
+        abstract: "Print a password-reset link for an account, for an operator helping someone by phone.",
+        discussion: """
+            The link works once, for an hour, and replaces any link sent before. Nothing is mailed. \
+            Read it only to the account's owner: it lets whoever opens it choose the password.
+            """
+    )
+
+    @Option(help: "The account's email address.") var email: String
+    @Option(help: "The origin the site is reached at, e.g. https://login.example.com. (env: LITH_PUBLIC_URL)") var publicURL: String?
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let environment = Environment.process
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw CLIError("--email: \(error.message)") }
+        guard let text = publicURL ?? environment["LITH_PUBLIC_URL"] else {
+            throw CLIError("--public-url (or LITH_PUBLIC_URL) is needed: the link must point at the site people use")
+        }
+        let origin: PublicURL
+        do { origin = try PublicURL(text) } catch { throw CLIError("--public-url: \(String(describing: error))") }
+        let link = try await database.withStore(environment, mustExist: true) { store -> String in
+            guard let user = try await store.user(email: address) else { throw CLIError("no account with email \(address)") }
+            let accounts = Accounts(store: store, hasher: PasswordHasher(parameters: .owasp, maximumConcurrentHashes: 1))
+            let resets = PasswordResets(
+                accounts: accounts,
+                store: store,
+                mail: MailQueue(outbox: store, composer: MailComposer(from: MailFrom(address: address)), signal: DeliverySignal()),
+                letters: ResetLetters(siteName: "Lith"),
+                linkOrigin: origin.origin,
+                securityLog: NoSecurityLog()
+            )
+            return try await resets.link(for: user)
+        }
+        ConsoleContext.current.write(link + "\n")
     }
 }

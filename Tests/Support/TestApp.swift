@@ -43,6 +43,8 @@ public struct TestApp: Sendable {
     public let accounts: Accounts
     public let authentication: Authentication
     public let clock: TestClock
+    /// Where the app's mail goes: kept, for tests to read.
+    public let mailer: CapturingMailer
     /// Makes the store's operations fail, as a database does when it goes away.
     @_spi(Testing) public let faults: StoreFaults
 
@@ -70,8 +72,22 @@ public struct TestApp: Sendable {
             let clock = TestClock()
             var logger = Logger(label: "lith-test")
             logger.logLevel = .critical
-            let app = try await LithApp.build(configuration: configuration(configure), store: store, logger: logger, clock: { clock.now })
-            let fixture = TestApp(store: app.store, accounts: app.accounts, authentication: app.authentication, clock: clock, faults: faults)
+            let mailer = CapturingMailer()
+            let app = try await LithApp.build(
+                configuration: configuration(configure),
+                store: store,
+                mailer: mailer,
+                logger: logger,
+                clock: { clock.now }
+            )
+            let fixture = TestApp(
+                store: app.store,
+                accounts: app.accounts,
+                authentication: app.authentication,
+                clock: clock,
+                mailer: mailer,
+                faults: faults
+            )
             try await app.application().test(setup) { client in
                 try await body(fixture, client)
             }
@@ -82,6 +98,17 @@ public struct TestApp: Sendable {
     @discardableResult
     public func user(_ email: String = "ada@example.com", password: String = TestApp.password) async throws -> User {
         try await accounts.register(email: email, password: password, confirmation: password)
+    }
+
+    /// Sends what the outbox holds now (as the app's sender would, a moment
+    /// later) and returns every message delivered so far, oldest first.
+    @discardableResult
+    public func deliverMail() async -> [OutgoingMail] {
+        var logger = Logger(label: "lith-test")
+        logger.logLevel = .critical
+        let clock = self.clock
+        await MailDelivery(store: store, mailer: mailer, clock: { clock.now }, logger: logger).deliverDue()
+        return mailer.messages
     }
 
     /// How many sessions the store holds.

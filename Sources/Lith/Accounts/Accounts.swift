@@ -8,6 +8,9 @@ import Logging
 /// turns the answers into pages.
 public struct Accounts: Sendable {
     let store: any UserStore
+    /// Reset links, which die when the password changes; `nil` for a store
+    /// without them.
+    let links: (any LinkTokenStore)?
     let hasher: any PasswordHashing
     /// What a new password must satisfy; signup forms show its minimum length.
     public let passwordPolicy: PasswordPolicy
@@ -30,6 +33,7 @@ public struct Accounts: Sendable {
         logger: Logger? = nil
     ) {
         self.store = store
+        self.links = store as? any LinkTokenStore
         self.hasher = hasher
         self.passwordPolicy = passwordPolicy
         self.throttle = Throttle(store: store, policy: throttlePolicy, clock: clock)
@@ -76,6 +80,8 @@ public struct Accounts: Sendable {
         } catch StoreError.emailTaken {
             throw Self.emailTaken
         }
+        // The address an account is created from is its owner's, like one it signed in from.
+        try await throttle.remember(Throttle.LoginKeys(email: email.value, address: client.address))
         await securityLog.record(SecurityEvent(event, at: clock(), user: user, client: client))
         return user
     }
@@ -121,8 +127,9 @@ public struct Accounts: Sendable {
         guard errors.isEmpty, let password else { throw errors }
 
         let keys = Throttle.LoginKeys(email: rawEmail, address: client.address)
+        let admission: Throttle.Admission
         do {
-            try await throttle.admitLogin(keys)
+            admission = try await throttle.admitLogin(keys)
         } catch let throttled as Throttled {
             // One entry a minute per account and address: the filter spares
             // the store a write per refused request on this instance, the
@@ -142,14 +149,16 @@ public struct Accounts: Sendable {
         guard let email, let (user, encoded) = try await store.credentials(email: email) else {
             // Django's `authenticate` does the same: no account, same cost.
             try await hasher.verifyDummy(password)
+            try await throttle.loginFailed(admission)
             await securityLog.record(SecurityEvent(.loginFailed, at: clock(), user: nil, email: email, client: client))
             return nil
         }
         guard try await verify(password, against: encoded, of: user) else {
+            try await throttle.loginFailed(admission)
             await securityLog.record(SecurityEvent(.loginFailed, at: clock(), user: user, client: client))
             return nil
         }
-        try await throttle.loginSucceeded(keys)
+        try await throttle.loginSucceeded(admission)
         return user
     }
 
@@ -198,8 +207,25 @@ public struct Accounts: Sendable {
             throw errors
         }
         guard errors.isEmpty, let password else { throw errors }
+        try await setPassword(of: user, to: password, from: client, recordingAs: .passwordChanged)
+    }
+
+    /// A new password for `user`, checked against the policy and its
+    /// confirmation, for a caller that has proved who the user is another
+    /// way (a reset link).
+    public func checkNewPassword(_ raw: String, confirmation: String, for user: User) throws(FieldErrors) -> Password {
+        var errors = FieldErrors()
+        let password = newPassword(raw, confirmation: confirmation, email: user.email, errors: &errors)
+        guard errors.isEmpty, let password else { throw errors }
+        return password
+    }
+
+    /// Stores `password` for `user`. Reset links asked for before it die
+    /// with the old password.
+    public func setPassword(of user: User, to password: Password, from client: Client, recordingAs event: SecurityEvent.Kind) async throws {
         try await store.changePassword(userID: user.id, to: try await hasher.hash(password), at: clock())
-        await securityLog.record(SecurityEvent(.passwordChanged, at: clock(), user: user, client: client))
+        try await links?.deleteLinks(userID: user.id, purpose: .passwordReset)
+        await securityLog.record(SecurityEvent(event, at: clock(), user: user, client: client))
     }
 
     /// Deletes `user`'s account and, with it, every session; the current
@@ -217,12 +243,14 @@ public struct Accounts: Sendable {
     /// The current password of a signed-in user, checked under the throttle.
     private func checkCurrentPassword(_ raw: String, of user: User, from client: Client) async throws -> Bool {
         guard let password = try? Password(raw) else { return false }
-        let keys = Throttle.LoginKeys(email: user.email.value, address: client.address)
-        try await throttle.admitLogin(keys)
+        let admission = try await throttle.admitLogin(Throttle.LoginKeys(email: user.email.value, address: client.address))
         guard let (_, encoded) = try await store.credentials(userID: user.id),
             try await verify(password, against: encoded, of: user)
-        else { return false }
-        try await throttle.loginSucceeded(keys)
+        else {
+            try await throttle.loginFailed(admission)
+            return false
+        }
+        try await throttle.loginSucceeded(admission)
         return true
     }
 

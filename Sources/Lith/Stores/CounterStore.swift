@@ -40,6 +40,10 @@ public struct CounterKey: Sendable, Hashable {
         case loginAddress = "login_address"
         /// Signups from one address.
         case signupAddress = "signup_address"
+        /// Password-reset requests for one address (mail bombing a person).
+        case resetAccount = "reset_account"
+        /// Password-reset requests from one client address.
+        case resetAddress = "reset_address"
     }
 
     public let kind: Kind

@@ -121,6 +121,69 @@ enum Migrations {
                 "CREATE INDEX security_events_at ON security_events(at)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "mailed links and the mail outbox",
+            sqlite: [
+                // One link per user and purpose: a newer one replaces it.
+                """
+                CREATE TABLE link_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    purpose TEXT NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    UNIQUE (user_id, purpose)
+                ) WITHOUT ROWID
+                """,
+                "CREATE INDEX link_tokens_expires_at ON link_tokens(expires_at)",
+                """
+                CREATE TABLE mail_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    message TEXT,
+                    status TEXT NOT NULL DEFAULT 'queued',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    queued_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    claimed_until INTEGER NOT NULL DEFAULT 0,
+                    finished_at INTEGER,
+                    last_error TEXT
+                )
+                """,
+                "CREATE INDEX mail_outbox_due ON mail_outbox(status, next_attempt_at)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE link_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    purpose TEXT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    UNIQUE (user_id, purpose)
+                )
+                """,
+                "CREATE INDEX link_tokens_expires_at ON link_tokens(expires_at)",
+                """
+                CREATE TABLE mail_outbox (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    sender TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    message TEXT,
+                    status TEXT NOT NULL DEFAULT 'queued',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    queued_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    claimed_until BIGINT NOT NULL DEFAULT 0,
+                    finished_at BIGINT,
+                    last_error TEXT
+                )
+                """,
+                "CREATE INDEX mail_outbox_due ON mail_outbox(status, next_attempt_at)",
+            ]
+        ),
     ]
 }
 

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// the tables from growing. Every instance may run it: each DELETE is
 /// idempotent, so instances purging at once only race to delete the same rows.
 public struct PurgeService: Service {
-    let store: any SessionStore & CounterStore & SecurityEventStore
+    let store: any SessionStore & CounterStore & SecurityEventStore & LinkTokenStore
     let interval: TimeInterval
     /// How long security log entries are kept.
     let auditRetention: TimeInterval
@@ -21,7 +21,7 @@ public struct PurgeService: Service {
     public static let defaultAuditRetention: TimeInterval = 90 * 24 * 60 * 60
 
     public init(
-        store: any SessionStore & CounterStore & SecurityEventStore,
+        store: any SessionStore & CounterStore & SecurityEventStore & LinkTokenStore,
         interval: TimeInterval,
         auditRetention: TimeInterval = defaultAuditRetention,
         clock: @escaping @Sendable () -> Date = Date.init,
@@ -61,8 +61,11 @@ public struct PurgeService: Service {
         let sessions = try await store.deleteExpiredSessions(now: now)
         let counters = try await store.deleteExpiredCounters(now: now)
         let events = try await store.deleteEvents(before: now.addingTimeInterval(-auditRetention))
-        if sessions + counters + events > 0 {
-            logger.info("purged \(sessions) expired sessions, \(counters) throttle counters, \(events) security log entries")
+        let links = try await store.deleteExpiredLinks(now: now)
+        if sessions + counters + events + links > 0 {
+            logger.info(
+                "purged \(sessions) expired sessions, \(counters) throttle counters, \(events) security log entries, \(links) expired links"
+            )
         }
     }
 }

@@ -8,7 +8,8 @@
 /// A new concern is one protocol here, one file per store
 /// (`SQLiteStore+Concern.swift`, `PostgresStore+Concern.swift`), one
 /// migration, and one conformance suite.
-public typealias Store = UserStore & SessionStore & SecretStore & CounterStore & SecurityEventStore & StoreLifecycle
+public typealias Store = UserStore & SessionStore & SecretStore & CounterStore & SecurityEventStore & LinkTokenStore & OutboxStore
+    & StoreLifecycle
 
 /// Opening and closing a store's schema and connections.
 public protocol StoreLifecycle: Sendable {

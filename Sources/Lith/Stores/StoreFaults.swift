@@ -8,6 +8,8 @@ import NIOConcurrencyHelpers
     case sharedSecret
     case counters, addFailure, recordSuccess, deleteCounters, deleteExpiredCounters
     case insertEvent, events, deleteEvents
+    case issueLink, link, useLink, deleteLinks
+    case enqueueMail, claimMail, finishMail, outbox
 }
 
 /// Makes chosen operations of a store fail, as a database does when it goes

@@ -41,45 +41,104 @@ public struct Throttle: Sendable {
         var all: [CounterKey] { [pair, account] + (address.map { [$0] } ?? []) }
     }
 
+    /// A login attempt let through, and whether it was counted as a failure
+    /// before its password was checked.
+    public struct Admission: Sendable, Equatable {
+        public let keys: LoginKeys
+        let counted: Bool
+    }
+
     /// Before a password is checked: throws ``Throttled`` if the attempt must
-    /// wait (nothing counted, nothing hashed); otherwise counts it as a
-    /// failure until ``loginSucceeded(_:)`` says otherwise.
-    public func admitLogin(_ keys: LoginKeys) async throws {
+    /// wait (nothing counted, nothing hashed). From an address the account
+    /// doesn't know, the attempt is counted as a failure now, until
+    /// ``loginSucceeded(_:)-(Admission)`` says otherwise: a burst of
+    /// parallel guesses can't all slip past a counter that hasn't gone up
+    /// yet. From one it knows (the owner's), it is counted only if it fails
+    /// (``loginFailed(_:)``): there, parallel logins are people sharing an
+    /// account or a script with the right password, not a burst of guesses,
+    /// and counting them first would lock them out of their own account
+    /// (the benchmark's sixteen parallel logins of one user found this).
+    @discardableResult
+    public func admitLogin(_ keys: LoginKeys) async throws -> Admission {
         let now = clock()
         let counters = try await store.counters(keys.all)
         try check(keys, counters, now: now) { rule, counter in rule.wait(counter, now: now) }
-        var windows: [CounterKey: TimeInterval] = [:]
-        for key in keys.all { windows[key] = policy[key.kind].window }
-        let after = try await store.addFailure(windows, at: now)
+        if counters[keys.pair]?.isKnown(at: now) == true { return Admission(keys: keys, counted: false) }
+        let after = try await store.addFailure(windows(keys), at: now)
         // Parallel attempts that all read the counters before any was
         // raised: each is judged again on the count it actually got.
         try check(keys, after, now: now) { rule, counter in counter.flatMap { rule.allowed(after: $0, now: now) } }
+        return Admission(keys: keys, counted: true)
     }
 
     /// The attempt's password was right: its pair's failures are cleared and
     /// its address remembered as the account's own; the account and address
-    /// counters give back the failure the attempt was counted as.
-    public func loginSucceeded(_ keys: LoginKeys) async throws {
+    /// counters give back the failure the attempt was counted as, if it was.
+    public func loginSucceeded(_ admission: Admission) async throws {
+        let keys = admission.keys
         try await store.recordSuccess(
             pair: keys.pair,
-            others: [keys.account] + (keys.address.map { [$0] } ?? []),
+            others: admission.counted ? [keys.account] + (keys.address.map { [$0] } ?? []) : [],
             knownUntil: clock().addingTimeInterval(policy.knownAddressLifetime)
         )
+    }
+
+    /// As ``loginSucceeded(_:)-(Admission)`` for an attempt admitted from an unknown address.
+    public func loginSucceeded(_ keys: LoginKeys) async throws {
+        try await loginSucceeded(Admission(keys: keys, counted: true))
+    }
+
+    /// The attempt's password was wrong: counted now if it wasn't before.
+    public func loginFailed(_ admission: Admission) async throws {
+        guard !admission.counted else { return }
+        _ = try await store.addFailure(windows(admission.keys), at: clock())
+    }
+
+    /// Remembers `keys`' address as the account's own without counting
+    /// anything: the address an account was created from.
+    public func remember(_ keys: LoginKeys) async throws {
+        try await loginSucceeded(Admission(keys: keys, counted: false))
+    }
+
+    private func windows(_ keys: LoginKeys) -> [CounterKey: TimeInterval] {
+        var windows: [CounterKey: TimeInterval] = [:]
+        for key in keys.all { windows[key] = policy[key.kind].window }
+        return windows
     }
 
     /// Before a signup is attempted from `address`: throws ``Throttled``, or
     /// counts it. Without an address there is nothing to count by.
     public func admitSignup(from address: IPAddress?) async throws {
         guard let address else { return }
+        try await admitCounted([(CounterKey(.signupAddress, address: address.throttleGroup), .address)])
+    }
+
+    /// Before a reset link is sent for `email` to someone at `address`:
+    /// throws ``Throttled``, or counts it, whether or not the account exists.
+    public func admitPasswordReset(email: String, from address: IPAddress?) async throws {
+        var keys: [(CounterKey, Throttled.Scope)] = [(CounterKey(.resetAccount, email: EmailAddress.throttleKey(email)), .account)]
+        if let address { keys.append((CounterKey(.resetAddress, address: address.throttleGroup), .address)) }
+        try await admitCounted(keys)
+    }
+
+    /// Attempts that count whatever their outcome (signups, reset
+    /// requests): refused while any key must wait, otherwise counted, then
+    /// judged again on the count they got (parallel attempts).
+    private func admitCounted(_ keys: [(CounterKey, Throttled.Scope)]) async throws {
         let now = clock()
-        let key = CounterKey(.signupAddress, address: address.throttleGroup)
-        let rule = policy.signupAddress
-        if let wait = rule.wait(try await store.counters([key])[key], now: now) {
-            throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: .address)
+        let counters = try await store.counters(keys.map(\.0))
+        for (key, scope) in keys {
+            if let wait = policy[key.kind].wait(counters[key], now: now) {
+                throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: scope)
+            }
         }
-        let after = try await store.addFailure([key: rule.window], at: now)
-        if let counter = after[key], let wait = rule.allowed(after: counter, now: now) {
-            throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: .address)
+        var windows: [CounterKey: TimeInterval] = [:]
+        for (key, _) in keys { windows[key] = policy[key.kind].window }
+        let after = try await store.addFailure(windows, at: now)
+        for (key, scope) in keys {
+            if let counter = after[key], let wait = policy[key.kind].allowed(after: counter, now: now) {
+                throw Throttled(retryAfterSeconds: Int(wait.rounded(.up)), scope: scope)
+            }
         }
     }
 

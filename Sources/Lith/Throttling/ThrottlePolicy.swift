@@ -25,6 +25,14 @@ public struct ThrottlePolicy: Sendable, Equatable {
     /// are taken): twenty an hour.
     public var signupAddress = ThrottleRule(freeFailures: 20, firstDelay: 60 * 60, maximumDelay: 60 * 60, window: 60 * 60)
 
+    /// Reset links asked for one email address: five an hour, so a
+    /// stranger can't fill someone's inbox (each request sends a mail).
+    public var resetAccount = ThrottleRule(freeFailures: 5, firstDelay: 60 * 60, maximumDelay: 60 * 60, window: 60 * 60)
+
+    /// Reset links asked for from one address, for any email: as many as
+    /// signups.
+    public var resetAddress = ThrottleRule(freeFailures: 20, firstDelay: 60 * 60, maximumDelay: 60 * 60, window: 60 * 60)
+
     /// How long after a successful login its address counts as the
     /// account's own: a month, so the owner's usual places stay open.
     public var knownAddressLifetime: TimeInterval = 30 * 24 * 60 * 60
@@ -39,6 +47,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
             case .loginAccount: loginAccount
             case .loginAddress: loginAddress
             case .signupAddress: signupAddress
+            case .resetAccount: resetAccount
+            case .resetAddress: resetAddress
             }
         }
         set {
@@ -47,6 +57,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
             case .loginAccount: loginAccount = newValue
             case .loginAddress: loginAddress = newValue
             case .signupAddress: signupAddress = newValue
+            case .resetAccount: resetAccount = newValue
+            case .resetAddress: resetAddress = newValue
             }
         }
     }

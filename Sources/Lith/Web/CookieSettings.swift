@@ -8,6 +8,8 @@ public struct CookieSettings: Sendable {
     public let sessionName: String
     public let csrfName: String
     public let flashName: String
+    /// A reset link's token, moved out of the URL (``PasswordResets``).
+    public let resetName: String
 
     public init(secure: Bool = false) {
         self.secure = secure
@@ -15,6 +17,7 @@ public struct CookieSettings: Sendable {
         self.sessionName = prefix + "lith_session"
         self.csrfName = prefix + "lith_csrf"
         self.flashName = prefix + "lith_flash"
+        self.resetName = prefix + "lith_reset"
     }
 
     /// HttpOnly keeps scripts (and so XSS) away from the value; SameSite=Lax

@@ -6,7 +6,7 @@ extension Request {
     /// Lighter than `request.cookies[name]`, which splits and keeps every
     /// cookie, on a path every request takes three times; it walks bytes, not
     /// Characters, so no grapheme breaking happens on the way.
-    func cookieValue(_ name: String) -> Substring? {
+    public func cookieValue(_ name: String) -> Substring? {
         for field in headers where field.name == .cookie {
             if let value = Self.cookieValue(name, inHeader: field.value) { return value }
         }

@@ -111,5 +111,7 @@ enum AppFlash {
     static let otherSessionsEnded = Flash("other_sessions_ended", message: "You have been signed out everywhere else.", kind: .success)
     static let accountDeleted = Flash("account_deleted", message: "Your account has been deleted.")
 
-    static let all = [passwordChanged, otherSessionsEnded, accountDeleted]
+    static let passwordReset = Flash("password_reset", message: "Your password has been reset. Log in with your new password.", kind: .success)
+
+    static let all = [passwordChanged, otherSessionsEnded, accountDeleted, passwordReset]
 }

@@ -14,10 +14,14 @@ protocol Page: Sendable {
     func fill(_ model: inout PageModel)
     /// A page with wider content than a form (the dashboard).
     static var isWide: Bool { get }
+    /// A page with a form a guest posts (it needs a CSRF token; other guest
+    /// pages mint none).
+    static var hasGuestForm: Bool { get }
 }
 
 extension Page {
     static var isWide: Bool { false }
+    static var hasGuestForm: Bool { false }
 }
 
 /// The fields of Lith's account forms, each with its error message and
@@ -44,6 +48,7 @@ struct FormFields: Sendable {
 
 struct LoginPage: Page {
     static let template = "login"
+    static let hasGuestForm = true
     var email = ""
     /// A same-site path to go back to after logging in, or empty.
     var next = ""
@@ -62,6 +67,7 @@ struct LoginPage: Page {
 
 struct SignupPage: Page {
     static let template = "signup"
+    static let hasGuestForm = true
     var email = ""
     var minimumPasswordLength: Int
     var fields = FormFields()

@@ -79,7 +79,7 @@ public struct Pages: Sendable {
         if P.isWide { model["wide"] = .flag(true) }
         // Signed-in pages carry the logout form; guests' only when the page
         // has a form of its own (a guest's 404 mints no CSRF nonce).
-        if auth.isSignedIn || P.self == LoginPage.self || P.self == SignupPage.self { model["csrf_token"] = .text(auth.csrfToken) }
+        if auth.isSignedIn || P.hasGuestForm { model["csrf_token"] = .text(auth.csrfToken) }
         if let user = auth.user { model["current_user"] = .object(["email": user.email.value]) }
         if let flash = auth.flash { model["flash"] = .object(["message": flash.message, "kind": flash.kind.rawValue]) }
         return templates.render(P.template, model)

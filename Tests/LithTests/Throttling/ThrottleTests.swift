@@ -19,7 +19,10 @@ struct ThrottleTests {
 
     /// Fails `count` login attempts for `email` from `address`.
     static func fail(_ throttle: Throttle, _ email: String, from address: IPAddress?, times count: Int) async throws {
-        for _ in 0..<count { try await throttle.admitLogin(Throttle.LoginKeys(email: email, address: address)) }
+        for _ in 0..<count {
+            let admission = try await throttle.admitLogin(Throttle.LoginKeys(email: email, address: address))
+            try await throttle.loginFailed(admission)
+        }
     }
 
     @Test func theSixthGuessFromOneAddressMustWait() async throws {
@@ -156,6 +159,32 @@ struct ThrottleTests {
             }
             // then only the free five got through: the burst didn't slip past an unraised counter
             #expect(admitted == 5)
+        }
+    }
+
+    @Test func parallelLoginsFromTheOwnersAddressAreNotHeldBack() async throws {
+        try await Self.withThrottle { throttle, _ in
+            // given Ada signed in from home once
+            let home = Throttle.LoginKeys(email: "ada@example.com", address: Self.home)
+            try await throttle.loginSucceeded(try await throttle.admitLogin(home))
+            // when sixteen logins for her arrive from home at once (a script, a shared account)
+            let admitted = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<16 { group.addTask { (try? await throttle.admitLogin(home)) != nil } }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            // then every one is let through to have its password checked
+            #expect(admitted == 16)
+        }
+    }
+
+    @Test func guessesFromTheOwnersAddressAreStillCountedOnceChecked() async throws {
+        try await Self.withThrottle { throttle, _ in
+            let home = Throttle.LoginKeys(email: "ada@example.com", address: Self.home)
+            try await throttle.loginSucceeded(try await throttle.admitLogin(home))
+            // when five wrong passwords come from home, one after another
+            try await Self.fail(throttle, "ada@example.com", from: Self.home, times: 5)
+            // then the sixth waits, as from anywhere
+            await #expect(throws: Throttled.self) { try await throttle.admitLogin(home) }
         }
     }
 

@@ -1,0 +1,139 @@
+import Foundation
+
+/// "Forgot your password?", with no HTTP in sight: asking for a link,
+/// checking one, and setting the new password with it.
+///
+/// - Asking always gives the same answer in the same time, whether or not
+///   the address has an account (the work is done, then the answer waits
+///   until ``answerTime`` has passed), and is throttled per address asked
+///   for and per client (each request can send a mail).
+/// - The link carries a 256-bit ``LinkToken``; the store keeps its SHA-256.
+///   It works once (``LinkTokenStore/useLink(digest:purpose:)`` deletes it),
+///   for ``lifetime``, and dies when the password changes or a newer link
+///   is sent.
+/// - Setting the new password applies the password policy, ends every
+///   session of the user, writes the security log, and mails the owner.
+public struct PasswordResets: Sendable {
+    public static let defaultLifetime: TimeInterval = 60 * 60
+
+    let accounts: Accounts
+    let store: any UserStore & SessionStore & LinkTokenStore
+    let mail: MailQueue
+    let letters: ResetLetters
+    /// Where links point: the site's public origin (`--public-url`), never
+    /// the request's Host header, which whoever sends the request chooses.
+    let linkOrigin: String
+    public let lifetime: TimeInterval
+    /// Every request for a link is answered this long after it arrived.
+    let answerTime: Duration
+    let securityLog: any SecurityLog
+    let clock: @Sendable () -> Date
+
+    public init(
+        accounts: Accounts,
+        store: any UserStore & SessionStore & LinkTokenStore,
+        mail: MailQueue,
+        letters: ResetLetters,
+        linkOrigin: String,
+        lifetime: TimeInterval = defaultLifetime,
+        answerTime: Duration = .milliseconds(250),
+        securityLog: any SecurityLog,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.accounts = accounts
+        self.store = store
+        self.mail = mail
+        self.letters = letters
+        self.linkOrigin = linkOrigin.hasSuffix("/") ? String(linkOrigin.dropLast()) : linkOrigin
+        self.lifetime = lifetime
+        self.answerTime = answerTime
+        self.securityLog = securityLog
+        self.clock = clock
+    }
+
+    /// Why a link can't be used: the page says so and offers a new one.
+    public struct LinkRefused: Error, Sendable, Equatable {
+        public static let message = "This link has expired or has already been used. Ask for a new one below."
+    }
+
+    /// Sends a reset link to `email` if it has an account; the same answer
+    /// and timing if not. Throws ``FieldErrors`` for a missing or malformed
+    /// address and ``Throttled`` when too many links were asked for.
+    public func request(email rawEmail: String, from client: Client = .unknown) async throws {
+        let started = ContinuousClock.now
+        let email: EmailAddress
+        do { email = try EmailAddress(rawEmail) } catch { throw FieldErrors([.email: error.message]) }
+        try await accounts.throttle.admitPasswordReset(email: email.value, from: client.address)
+        let user = try await store.user(email: email)
+        if let user {
+            let token = LinkToken.generate()
+            let message = letters.resetLink(to: email, link: link(token), lifetime: lifetime)
+            try await store.issueLink(digest: token.digest, record: record(for: user), mail: mail.composer.compose(message))
+            mail.queued()
+        }
+        // Logged either way (an unknown address without a user), so both
+        // answers do the same writes.
+        await securityLog.record(SecurityEvent(.passwordResetRequested, at: clock(), user: user, email: email, client: client))
+        // What is left of the difference (the token and the mail) is hidden
+        // by answering at a fixed time.
+        try? await Task.sleep(until: started + answerTime, clock: .continuous)
+    }
+
+    /// A link for `user` without mailing it: an operator reading it to
+    /// someone on the phone (`lith user reset-link`). Replaces any earlier link.
+    public func link(for user: User) async throws -> String {
+        let token = LinkToken.generate()
+        try await store.issueLink(digest: token.digest, record: record(for: user), mail: nil)
+        return link(token)
+    }
+
+    /// The account whose password `token` may reset, or `nil` when the link
+    /// is unknown, used, expired, or older than the password. Uses nothing up.
+    public func account(for token: LinkToken) async throws -> User? {
+        guard let record = try await store.link(digest: token.digest, purpose: .passwordReset) else { return nil }
+        return try await valid(record)
+    }
+
+    /// Sets the new password with `token`, which is used up; every session
+    /// of the user ends. Throws ``FieldErrors`` (nothing used up: the person
+    /// can try another password) or ``LinkRefused``.
+    @discardableResult
+    public func reset(
+        with token: LinkToken,
+        password: String,
+        confirmation: String,
+        from client: Client = .unknown
+    ) async throws -> User {
+        guard let user = try await account(for: token) else { throw LinkRefused() }
+        let newPassword = try accounts.checkNewPassword(password, confirmation: confirmation, for: user)
+        // Used up now: of two tabs posting at once, one gets here.
+        guard let record = try await store.useLink(digest: token.digest, purpose: .passwordReset),
+            let owner = try await valid(record), owner.id == user.id
+        else { throw LinkRefused() }
+        try await accounts.setPassword(of: user, to: newPassword, from: client, recordingAs: .passwordReset)
+        // Whoever knew the old password is signed out everywhere.
+        try await store.deleteSessions(userID: user.id)
+        try await mail.send(letters.passwordChanged(to: user.email, at: clock()))
+        return user
+    }
+
+    // MARK: helpers
+
+    private func record(for user: User) -> LinkTokenRecord {
+        let now = clock()
+        return LinkTokenRecord(purpose: .passwordReset, userID: user.id, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
+    }
+
+    private func link(_ token: LinkToken) -> String {
+        "\(linkOrigin)/password/reset/\(token.text)"
+    }
+
+    /// The record's user, if the link may still be used.
+    private func valid(_ record: LinkTokenRecord) async throws -> User? {
+        guard record.expiresAt > clock(), let user = try await store.credentials(userID: record.userID)?.user,
+            // A link asked for before the password last changed is dead.
+            record.createdAt >= user.passwordChangedAt
+        else { return nil }
+        return user
+    }
+}
