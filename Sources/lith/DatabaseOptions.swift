@@ -33,12 +33,7 @@ struct DatabaseOptions: ParsableArguments {
     /// The PostgreSQL password from a file or the environment, if given there.
     func password(_ environment: Environment) throws -> String? {
         if let path = databasePasswordFile ?? environment["LITH_DATABASE_PASSWORD_FILE"] {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw CLIError("--database-password-file: can't read \(path.logSafe)")
-            }
-            let password = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard !password.isEmpty else { throw CLIError("--database-password-file: \(path.logSafe) is empty") }
-            return password.hasSuffix("\r") ? String(password.dropLast()) : password
+            return try SecretFile.firstLine(of: path, flag: "--database-password-file")
         }
         return environment["LITH_DATABASE_PASSWORD"]
     }

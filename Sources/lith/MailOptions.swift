@@ -56,12 +56,7 @@ struct MailOptions: ParsableArguments {
 
     private func password(_ environment: Environment) throws -> String? {
         if let path = smtpPasswordFile ?? environment["LITH_SMTP_PASSWORD_FILE"] {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw CLIError("--smtp-password-file: can't read \(path.logSafe)")
-            }
-            let password = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard !password.isEmpty else { throw CLIError("--smtp-password-file: \(path.logSafe) is empty") }
-            return password.hasSuffix("\r") ? String(password.dropLast()) : password
+            return try SecretFile.firstLine(of: path, flag: "--smtp-password-file")
         }
         return environment["LITH_SMTP_PASSWORD"]
     }
