@@ -11,7 +11,7 @@ chromedriver and Selenium if they are missing; directly:
 Every check prints PASS or FAIL with a reason; the last line is
 `N passed, M failed`, and the exit status is non-zero if any check failed. Each
 check gets a fresh server (a fresh database) and a fresh browser profile, and
-is bounded in time (CHECK_TIMEOUT, 30 s); the whole run takes 40-60 s.
+is bounded in time (CHECK_TIMEOUT, 30 s, more for some).
 On a failure, a screenshot and the page source of every open tab are saved in a
 kept directory, whose path is printed.
 
@@ -106,8 +106,36 @@ What each check proves:
     password is too close to your email address. …"), each as 4a demands
     (focus, title, alert, aria-invalid, aria-describedby naming the error);
     the same email with a good password then signs up.
+ Checks 15-16 run the server with --mail-outbox (a temporary folder per
+ check) and read the mail there (.eml, quoted-printable decoded).
+ 15. Forgot password, as a person does it: A signs up and stays signed in;
+    B opens /login, clicks "Forgot your password?", types the email and
+    presses "Send me a link": a role="status" says "If an account exists for
+    that address, we've sent a link. It works for one hour."; within 10 s a
+    mail "Reset your Lith password" is in the outbox, its text and HTML parts
+    carrying the same link at http://localhost:PORT. B opens it: the browser
+    ends on /password/reset, and neither the URL nor the tab's history keeps
+    the token; B types a new password twice and presses "Set new password":
+    /login with "Your password has been reset. Log in with your new
+    password."; the new password logs B in (the dashboard); A's reload of
+    /dashboard lands on /login; a mail "Your Lith password was changed"
+    follows; the used link opened again says "This link has expired or has
+    already been used. …"; B's console shows no errors along the way (but
+    for the browser's own request for /favicon.ico, which Lith answers 404).
+ 16a. The reset pages on a phone, 390×844 (mobile emulation): /password/forgot,
+    its sent state, /password/reset (plain, and after a too-common password)
+    and the page of a made-up link (410) are laid out 390 px wide with no
+    horizontal scrollbar, the card, the form and its fields inside the
+    viewport (fields at least half the form wide, each with a shown <label
+    for>), the sent/error message on screen without scrolling, not cut off,
+    at ≥ 4.5:1 contrast, and the focus on #email (forgot, sent, expired) or
+    #password (new password). With BROWSER_SCREENSHOTS, each of these pages
+    is saved at both sizes.
+ 16b. The same at 1280×800.
 
 Environment: LITH_BIN (the binary, default .build/debug/lith),
+BROWSER_ONLY=15,16 (run only the checks numbered so: `16` is 16a and 16b,
+`12c` only 12c; the default is every check),
 BROWSER_PIDFILE (every process started here is appended to it, a process group
 as a negative number, so a wrapper can clean up even if this script is
 killed), BROWSER_KEEP_DIR=1 (keep the temp dir with the servers' and
@@ -131,6 +159,8 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
+from email import message_from_bytes
+from html import unescape as html_unescape
 from urllib.parse import parse_qs, urlsplit
 
 try:
@@ -1566,6 +1596,348 @@ def check_common_password(ctx):
         f"{'; '.join(said)}; {PASSWORD!r} → {accepted['path']} as {accepted['who']!r}")
 
 
+# MARK: forgot password (checks 15-16)
+
+
+SENT = "If an account exists for that address, we've sent a link. It works for one hour."
+RESET_DONE = "Your password has been reset. Log in with your new password."
+LINK_EXPIRED = "This link has expired or has already been used. Ask for a new one below."
+RESET_SUBJECT = "Reset your Lith password"
+CHANGED_SUBJECT = "Your Lith password was changed"
+MAIL_WAIT = 10  # seconds for a queued mail to appear in the outbox
+RESET_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/password/reset/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+MIN_TEXT_CONTRAST = 4.5  # WCAG 1.4.3, normal text
+
+
+def mail_server(ctx):
+    """A server writing its mail to a fresh outbox folder: (server, outbox)."""
+    outbox = tempfile.mkdtemp(prefix=f"{ctx.slug}-outbox-", dir=ctx.suite.dir)
+    return ctx.server(extra=["--mail-outbox", outbox]), outbox
+
+
+def read_mail(path):
+    """One .eml from the outbox: subject, recipients, and each text part
+    (text/plain, text/html) decoded from its transfer encoding
+    (quoted-printable) and charset."""
+    message = message_from_bytes(read(path))
+    parts = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True) or b""
+            parts[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return {"file": os.path.basename(path), "subject": str(message.get("Subject", "")), "to": str(message.get("To", "")),
+            "parts": parts}
+
+
+def wait_for_mail(outbox, subject, to, seen=(), timeout=MAIL_WAIT):
+    """Polls `outbox` for a .eml (not in `seen`) with `subject` addressed to
+    `to`; returns it read, or None after `timeout` seconds. A file still being
+    written (no text part yet) is read again on the next round."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(glob.glob(os.path.join(outbox, "*.eml"))):
+            if os.path.basename(path) in seen:
+                continue
+            mail = read_mail(path)
+            if mail["parts"] and mail["subject"] == subject and to in mail["to"]:
+                return mail
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.2)
+
+
+def outbox_listing(outbox):
+    names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(outbox, "*")))
+    return ", ".join(f"{name} ({read_mail(os.path.join(outbox, name))['subject']!r})" if name.endswith(".eml") else name
+                     for name in names) or "nothing"
+
+
+def reset_link(mail):
+    """The reset link of a mail: (link, problems). The text part's link, which
+    the HTML part's href must repeat."""
+    problems = []
+    text_links = RESET_LINK_RE.findall(mail["parts"].get("text/plain", ""))
+    text_link = RESET_LINK_RE.search(mail["parts"].get("text/plain", ""))
+    hrefs = [html_unescape(h) for h in re.findall(r'href="([^"]*)"', mail["parts"].get("text/html", ""))]
+    html_links = [h for h in hrefs if RESET_LINK_RE.fullmatch(h)]
+    if not text_link:
+        problems.append(f"no reset link in the mail's text part: {mail['parts'].get('text/plain', '')[:300]!r}")
+    elif len(set(text_links)) != 1:
+        problems.append(f"the text part has {len(set(text_links))} different reset links")
+    if not html_links:
+        problems.append(f"no reset link among the HTML part's hrefs {hrefs}")
+    elif text_link and html_links[0] != text_link.group(0):
+        problems.append(f"the HTML part links to {html_links[0]}, the text part to {text_link.group(0)}")
+    link = text_link.group(0) if text_link else (html_links[0] if html_links else None)
+    return link, problems
+
+
+def link_on_server(link, server):
+    """`link` if it points at `server` (as the contract says without
+    --public-url: http://localhost:PORT), else (the same path on the server,
+    a problem)."""
+    parts = urlsplit(link)
+    origin = f"http://localhost:{server.port}"
+    if f"{parts.scheme}://{parts.netloc}" == origin:
+        return link, None
+    return origin + parts.path, (f"the mail's link points at {parts.scheme}://{parts.netloc}, not the server's {origin} "
+                                 f"(a person's click would fail; the rest of the check opens the same path at {origin})")
+
+
+def open_link(browser, url):
+    """Opens a link from outside the site (from a mail), as a person clicking it does."""
+    browser.driver.get(url)
+    wait_loaded(browser)
+    browser.visited()
+
+
+def history_urls(browser):
+    """Every URL in this tab's back/forward history (what the history menu keeps)."""
+    history = browser.driver.execute_cdp_cmd("Page.getNavigationHistory", {})
+    return [entry["url"] for entry in history["entries"]]
+
+
+def console_errors(browser, where, errors, favicon):
+    """Adds this browser's console errors (level SEVERE) since the last call
+    to `errors`, as `where: message`; the failed /favicon.ico the browser
+    itself asks for (no page does: Lith has none) to `favicon` instead."""
+    for entry in browser.console():
+        if entry.get("level") == "SEVERE":
+            (favicon if "/favicon.ico " in entry["message"] else errors).append(f"{where}: {entry['message'][:200]}")
+
+
+def check_password_reset(ctx):
+    server, outbox = mail_server(ctx)
+    a, b = ctx.browser("a"), ctx.browser("b")
+    email = unique_email("forgot")
+    ctx.step = "signing up in A"
+    sign_up(a, server, email)
+
+    problems, console, favicon = [], [], []
+    ctx.step = "B opening /login"
+    open_page(b, server, "/login")
+    console_errors(b, "/login", console, favicon)
+    ctx.step = "B clicking 'Forgot your password?'"
+    forgot_link = b.driver.find_elements(By.XPATH, "//main//a[normalize-space()='Forgot your password?']")
+    require(forgot_link, f"no 'Forgot your password?' link {describe(b)}")
+    press(b, forgot_link[0], "'Forgot your password?'")
+    require(urlsplit(b.driver.current_url).path == "/password/forgot",
+            f"'Forgot your password?' did not lead to /password/forgot: {describe(b)}")
+    console_errors(b, "/password/forgot", console, favicon)
+    ctx.step = "B asking for a link"
+    type_into(b, "#email", email)
+    press(b, button(b, "Send me a link"), "'Send me a link'")
+    sent = page_state(b)
+    status = b.driver.execute_script(
+        "return [...document.querySelectorAll('[role=status]')].filter(e => e.getClientRects().length)"
+        ".map(e => e.textContent.replace(/\\s+/g, ' ').trim())")
+    require(SENT in status, f"after 'Send me a link': expected a shown role=status saying {SENT!r}, got {status}, "
+            f"alerts {sent['alerts']} {describe(b, sent)}")
+    console_errors(b, "the sent page", console, favicon)
+
+    ctx.step = "waiting for the reset mail"
+    started = time.monotonic()
+    mail = wait_for_mail(outbox, RESET_SUBJECT, email)
+    require(mail, f"no mail {RESET_SUBJECT!r} to {email} in the outbox within {MAIL_WAIT} s (it holds: {outbox_listing(outbox)}; "
+            f"server log: {tail(server.stderr_path, 3)})")
+    waited = time.monotonic() - started
+    link, link_problems = reset_link(mail)
+    require(link, "; ".join(link_problems))
+    problems += link_problems
+    link, origin_problem = link_on_server(link, server)
+    if origin_problem:
+        problems.append(origin_problem)
+    token = RESET_LINK_RE.search(link).group(1)
+
+    ctx.step = "B opening the link"
+    open_link(b, link)
+    landed = b.driver.current_url
+    history = history_urls(b)
+    if urlsplit(landed).path != "/password/reset" or token in landed:
+        problems.append(f"opening the link ended on {landed}, not /password/reset without the token")
+    kept = [url for url in history if token in url]
+    if kept:
+        problems.append(f"the tab's history kept the token: {kept}")
+    reset_page = page_state(b)
+    require(urlsplit(landed).path == "/password/reset" and b.driver.find_elements(By.CSS_SELECTOR, "#password_confirmation"),
+            f"the link did not open the new-password form: {describe(b, reset_page)}, alerts {reset_page['alerts']}")
+    console_errors(b, "/password/reset", console, favicon)
+    ctx.step = "B choosing a new password"
+    type_into(b, "#password", NEW_PASSWORD)
+    type_into(b, "#password_confirmation", NEW_PASSWORD)
+    press(b, button(b, "Set new password"), "'Set new password'")
+    done = page_state(b)
+    require(done["path"] == "/login" and done["flash"] == RESET_DONE and not done["who"],
+            f"after 'Set new password': expected /login saying {RESET_DONE!r}, got flash {done['flash']!r}, alerts "
+            f"{done['alerts']}, signed in as {done['who']!r} {describe(b, done)}")
+    console_errors(b, "/login after the reset", console, favicon)
+    ctx.step = "B logging in with the new password"
+    log_in(b, email, NEW_PASSWORD)
+    new = page_state(b)
+    if new["path"] != "/dashboard" or new["who"] != email:
+        problems.append(f"the new password did not log in: alerts {new['alerts']} {describe(b, new)}, signed in as {new['who']!r}")
+    console_errors(b, "/dashboard", console, favicon)
+
+    ctx.step = "A reloading the dashboard"
+    open_page(a, server, "/dashboard")
+    a_path, a_next = path_and_next(a)
+    a_state = page_state(a)
+    if a_path != "/login" or a_state["who"]:
+        problems.append(f"A was not signed out by the reset: /dashboard → {describe(a, a_state)}, signed in as {a_state['who']!r}")
+
+    ctx.step = "waiting for the 'password changed' mail"
+    changed = wait_for_mail(outbox, CHANGED_SUBJECT, email, seen={mail["file"]})
+    if not changed:
+        problems.append(f"no mail {CHANGED_SUBJECT!r} to {email} within {MAIL_WAIT} s of the reset (outbox: {outbox_listing(outbox)})")
+    ctx.step = "B opening the used link again"
+    open_link(b, link)
+    again = page_state(b)
+    if LINK_EXPIRED not in again["alerts"]:
+        problems.append(f"the used link opened again: alerts {again['alerts']} {describe(b, again)} (expected {LINK_EXPIRED!r})")
+    if console:
+        problems.append(f"console errors: {console}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"B: /login → 'Forgot your password?' → /password/forgot → 'Send me a link' → {SENT!r}; mail {mail['file']} "
+        f"{mail['subject']!r} after {waited:.1f} s, link {urlsplit(link).netloc}/password/reset/<43 chars>; opening it → "
+        f"{urlsplit(landed).path} (history {[u.split('?')[0] for u in history]}); 'Set new password' → {done['path']} "
+        f"{done['flash']!r}; new password → {new['path']} as {new['who']!r}; A's reload → {a_path}?next={a_next}; "
+        f"{'a' if changed else 'NO'} {CHANGED_SUBJECT!r} mail; the used link again → {again['alerts']}; "
+        f"{len(console)} console errors" + (f" ({len(favicon)} for the browser's own /favicon.ico request, not counted)"
+                                            if favicon else ""))
+
+
+RESET_LAYOUT_JS = """
+const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; };
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const form = document.querySelector('main form');
+const describe = c => c.id ? '#' + c.id : c.tagName.toLowerCase() + " '" + text(c).slice(0, 30) + "'";
+return {
+  innerWidth: window.innerWidth,
+  innerHeight: window.innerHeight,
+  scrollWidth: document.documentElement.scrollWidth,
+  card: (c => c && box(c))(document.querySelector('main .card')),
+  form: form && box(form),
+  controls: form ? [...form.querySelectorAll('input, select, textarea, button')].filter(c => c.type !== 'hidden' && shown(c)).map(c => {
+    const label = c.id && c.tagName !== 'BUTTON' ? document.querySelector('label[for="' + CSS.escape(c.id) + '"]') : null;
+    const b = label && box(label);
+    return Object.assign(box(c), {what: describe(c), button: c.tagName === 'BUTTON', label: label ? text(label) : null,
+                                  labelShown: !!label && shown(label) && b.width > 1 && b.height > 1 && b.right > 0 && b.left < window.innerWidth});
+  }) : [],
+  messages: [...new Set(document.querySelectorAll('main [role=alert], main [role=status], main .field-error'))].filter(shown).map(m =>
+    Object.assign(box(m), {text: text(m), scrollWidth: m.scrollWidth, clientWidth: m.clientWidth, color: getComputedStyle(m).color,
+                           opacity: parseFloat(getComputedStyle(m).opacity)})),
+};
+"""
+
+
+def reset_page_problems(browser, width, field_id, message=None):
+    """What is wrong with the reset page shown in `browser`, laid out `width`
+    px wide: horizontal scrolling, a form or control that doesn't fit, a
+    field without a shown label, `message` (if any) not shown whole on
+    screen in a readable colour, focus not on `field_id`. Returns (problems,
+    summary)."""
+    active = wait_for_focus(browser, field_id)
+    layout = browser.driver.execute_script(RESET_LAYOUT_JS)
+    inner = layout["innerWidth"]
+    problems = []
+    if inner != width:
+        problems.append(f"laid out {inner} px wide, not {width} (viewport meta tag?)")
+    if layout["scrollWidth"] > inner:
+        problems.append(f"horizontal scrolling: page {layout['scrollWidth']} px wide in a {inner} px viewport")
+    form, card = layout["form"], layout["card"]
+    if not form or not card:
+        problems.append("no form inside a .card in <main>")
+    else:
+        for what, b in (("the card", card), ("the form", form)):
+            if b["left"] < -0.5 or b["right"] > inner + 0.5:
+                problems.append(f"{what} spans x={b['left']:.0f}-{b['right']:.0f}, beyond the {inner} px viewport")
+        outside = [f"{c['what']} at x={c['left']:.0f}-{c['right']:.0f}" for c in layout["controls"]
+                   if c["left"] < form["left"] - 0.5 or c["right"] > form["right"] + 0.5 or c["right"] > inner + 0.5]
+        if outside:
+            problems.append(f"controls outside the form ({form['left']:.0f}-{form['right']:.0f}): {outside}")
+        narrow = [f"{c['what']} {c['width']:.0f} px" for c in layout["controls"] if not c["button"] and c["width"] < 0.5 * form["width"]]
+        if narrow:
+            problems.append(f"fields narrower than half the form ({form['width']:.0f} px): {narrow}")
+    unlabelled = [c["what"] for c in layout["controls"] if not c["button"] and (not c["label"] or not c["labelShown"])]
+    if unlabelled:
+        problems.append(f"no shown <label for> on {unlabelled}")
+    shown_message = None
+    if message:
+        matching = [m for m in layout["messages"] if message in m["text"]]
+        if not matching:
+            problems.append(f"{message!r} not shown (shown messages: {[m['text'] for m in layout['messages']]})")
+        else:
+            m = shown_message = matching[0]
+            if m["left"] < -0.5 or m["right"] > inner + 0.5 or m["top"] < -0.5 or m["bottom"] > layout["innerHeight"] + 0.5:
+                problems.append(f"{message!r} is not on screen: x={m['left']:.0f}-{m['right']:.0f}, y={m['top']:.0f}-"
+                                f"{m['bottom']:.0f} in {inner}×{layout['innerHeight']}")
+            if m["scrollWidth"] > m["clientWidth"] + 1:
+                problems.append(f"{message!r} is cut off: {m['scrollWidth']} px of text in {m['clientWidth']} px")
+            element = browser.driver.execute_script(
+                "return [...document.querySelectorAll('main [role=alert], main [role=status], main .field-error')]"
+                ".find(e => e.textContent.includes(arguments[0]))", message)
+            colour = parse_colour(m["color"])
+            behind = backdrop(browser, element)
+            ratio = contrast(over((*colour[:3], colour[3] * m["opacity"]), behind), behind)
+            shown_message["contrast"] = ratio
+            if ratio < MIN_TEXT_CONTRAST:
+                problems.append(f"{message!r} in {hex_colour(colour)} on {hex_colour(behind)}: {ratio:.2f}:1, below "
+                                f"{MIN_TEXT_CONTRAST:g}:1")
+    if active != f"#{field_id}":
+        problems.append(f"focus on {active}, not #{field_id}")
+    summary = (f"{urlsplit(browser.driver.current_url).path}: page {layout['scrollWidth']}/{inner} px, form "
+               f"{(form or {}).get('width', 0):.0f} px, focus {active}"
+               + (f", message at y={shown_message['top']:.0f}-{shown_message['bottom']:.0f} {shown_message['contrast']:.1f}:1"
+                  if shown_message else ""))
+    return problems, summary
+
+
+def check_reset_layout(ctx, size):
+    width, _, _ = size
+    server, outbox = mail_server(ctx)
+    browser = ctx.browser()
+    browser.set_viewport(size)
+    email = unique_email("reset-layout")
+    ctx.step = "signing up and logging out"
+    sign_up(browser, server, email)
+    log_out(browser)
+    problems, seen = [], []
+
+    def look(where, field_id, message=None):
+        page_problems, summary = reset_page_problems(browser, width, field_id, message)
+        problems.extend(f"{where}: {p}" for p in page_problems)
+        seen.append(f"{where} {summary}")
+
+    ctx.step = "opening /password/forgot"
+    open_page(browser, server, "/password/forgot")
+    look("the forgot page", "email")
+    ctx.step = "asking for a link"
+    type_into(browser, "#email", email)
+    press(browser, button(browser, "Send me a link"), "'Send me a link'")
+    look("the sent page", "email", SENT)
+    ctx.step = "waiting for the reset mail"
+    mail = wait_for_mail(outbox, RESET_SUBJECT, email)
+    require(mail, f"no mail {RESET_SUBJECT!r} to {email} in the outbox within {MAIL_WAIT} s (it holds: {outbox_listing(outbox)})")
+    link, _ = reset_link(mail)
+    require(link, f"no reset link in the mail {mail['parts']}")
+    link, _ = link_on_server(link, server)  # a wrong origin is check 15's to report
+    ctx.step = "opening the link"
+    open_link(browser, link)
+    require(browser.driver.find_elements(By.CSS_SELECTOR, "#password_confirmation"),
+            f"the link did not open the new-password form: {describe(browser)}")
+    look("the new-password page", "password")
+    ctx.step = "submitting a too-common password"
+    type_into(browser, "#password", "password1")
+    type_into(browser, "#password_confirmation", "password1")
+    press(browser, button(browser, "Set new password"), "'Set new password'")
+    look("the new-password page with an error", "password", TOO_COMMON)
+    ctx.step = "opening a made-up link"
+    open_link(browser, server.url(f"/password/reset/{secrets.token_urlsafe(32)}"))
+    look("the expired-link page", "email", LINK_EXPIRED)
+    return not problems, ("; ".join(problems) + " — " if problems else "") + "; ".join(seen)
+
+
 # (name, short name for files, function[, time limit if not CHECK_TIMEOUT])
 CHECKS = [
     ("1. signup → dashboard → logout → login with next", "1-round-trip", check_round_trip),
@@ -1589,6 +1961,9 @@ CHECKS = [
     ("12c. account page by keyboard, and its error focus", "12c-account-keyboard", check_account_keyboard),
     ("13. login throttle as a person meets it", "13-login-throttle", check_login_throttle, 45),
     ("14. signup refuses common and email-like passwords", "14-common-password", check_common_password),
+    ("15. forgot password, as a person does it", "15-password-reset", check_password_reset, 60),
+    ("16a. reset pages on a phone 390×844", "16a-reset-phone", lambda ctx: check_reset_layout(ctx, PHONE), 45),
+    ("16b. reset pages on a desktop 1280×800", "16b-reset-desktop", lambda ctx: check_reset_layout(ctx, DESKTOP), 45),
 ]
 
 
@@ -1676,6 +2051,17 @@ class Suite:
         return self._failures
 
 
+def selected_checks(only):
+    """The checks BROWSER_ONLY names (comma-separated numbers: `12c` is that
+    check, `12` every check numbered 12 with or without a letter); every
+    check when it is empty."""
+    wanted = {part.strip().lower() for part in only.split(",") if part.strip()}
+    if not wanted:
+        return CHECKS
+    number = lambda name: name.split(".", 1)[0].lower()  # noqa: E731
+    return [check for check in CHECKS if number(check[0]) in wanted or number(check[0]).rstrip("abcdefghij") in wanted]
+
+
 def find_binary(variable, name, fallback):
     return os.environ.get(variable) or shutil.which(name) or fallback
 
@@ -1697,6 +2083,10 @@ def main():
         screenshots = os.path.abspath(screenshots)
         os.makedirs(screenshots, exist_ok=True)
 
+    selected = selected_checks(os.environ.get("BROWSER_ONLY", ""))
+    if not selected:
+        parser.error(f"BROWSER_ONLY={os.environ['BROWSER_ONLY']!r} names no check (numbers such as 15,16a; 16 means 16a and 16b)")
+
     directory = tempfile.mkdtemp(prefix="lith-browser-")
     processes = Processes(os.environ.get("BROWSER_PIDFILE"))
     report = Report()
@@ -1711,7 +2101,7 @@ def main():
     print(f"browser test: {lith} with {chromium}, logs in {directory}", flush=True)
     suite = Suite(lith, chromium, chromedriver, directory, processes, screenshots)
     try:
-        for name, slug, function, *timeout in CHECKS:
+        for name, slug, function, *timeout in selected:
             run_check(suite, report, name, slug, function, *timeout)
     finally:
         processes.stop_all()

@@ -70,7 +70,11 @@ public struct AppConfiguration: Sendable {
     /// The origin links in mail point to: `--public-url`, else the address
     /// Lith listens on (never a request's Host header, which the sender of
     /// the request chooses).
-    public var linkOrigin: String {
+    public var linkOrigin: String { linkOrigin(port: port) }
+
+    /// ``linkOrigin`` once the server listens on `port` (which differs from
+    /// the configured one when that is 0: any free port).
+    public func linkOrigin(port: Int) -> String {
         if let publicURL { return publicURL.origin }
         let name = Self.isWildcard(host) || Self.isLoopback(host) ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
         return "http://\(name):\(port)"

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Lith
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
@@ -20,6 +21,8 @@ public struct LithApp {
     /// Where queued mail goes (``MailDelivery`` runs beside the server).
     public let mailer: any Mailer
     let mailSignal: DeliverySignal
+    /// The port the server listens on, once it does (for links in mail).
+    let boundPort: NIOLockedValueBox<Int?>
     let logger: Logger
     let clock: @Sendable () -> Date
 
@@ -86,6 +89,7 @@ public struct LithApp {
         )
         let mailer = try injectedMailer ?? configuration.mail.mailer(for: configuration.database, clock: clock)
         let mailSignal = DeliverySignal()
+        let boundPort = NIOLockedValueBox<Int?>(nil)
         let passwordResets = PasswordResets(
             accounts: accounts,
             store: store,
@@ -96,7 +100,7 @@ public struct LithApp {
                 clock: clock
             ),
             letters: ResetLetters(siteName: configuration.mail.siteName),
-            linkOrigin: configuration.linkOrigin,
+            linkOrigin: { configuration.linkOrigin(port: boundPort.withLockedValue { $0 } ?? configuration.port) },
             lifetime: configuration.mail.resetLinkLifetime,
             securityLog: securityLog,
             clock: clock
@@ -123,6 +127,7 @@ public struct LithApp {
             passwordResets: passwordResets,
             mailer: mailer,
             mailSignal: mailSignal,
+            boundPort: boundPort,
             logger: logger,
             clock: clock
         )
@@ -151,6 +156,11 @@ public struct LithApp {
             )
         }
         router.get("/healthz") { _, _ in "ok\n" }
+        // Browsers ask for it on their own: an empty answer they may keep,
+        // rather than a 404 in every console.
+        router.get("/favicon.ico") { _, _ in
+            Response(status: .noContent, headers: [.cacheControl: "public, max-age=86400"])
+        }
 
         let errorPages = ErrorPages(
             pages: pages,
@@ -208,7 +218,10 @@ public struct LithApp {
                 ),
                 MailDelivery(store: store, mailer: mailer, clock: clock, logger: logger, signal: mailSignal),
             ],
-            onServerRunning: onServerRunning,
+            onServerRunning: { [boundPort] channel in
+                boundPort.withLockedValue { $0 = channel.localAddress?.port }
+                await onServerRunning(channel)
+            },
             logger: logger
         )
     }

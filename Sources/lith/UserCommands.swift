@@ -157,7 +157,7 @@ struct ResetLink: AsyncParsableCommand {
                 store: store,
                 mail: MailQueue(outbox: store, composer: MailComposer(from: MailFrom(address: address)), signal: DeliverySignal()),
                 letters: ResetLetters(siteName: "Lith"),
-                linkOrigin: origin.origin,
+                linkOrigin: { origin.origin },
                 securityLog: NoSecurityLog()
             )
             return try await resets.link(for: user)

@@ -22,7 +22,8 @@ public struct PasswordResets: Sendable {
     let letters: ResetLetters
     /// Where links point: the site's public origin (`--public-url`), never
     /// the request's Host header, which whoever sends the request chooses.
-    let linkOrigin: String
+    /// Asked each time: a server on port 0 learns its port when it listens.
+    let linkOrigin: @Sendable () -> String
     public let lifetime: TimeInterval
     /// Every request for a link is answered this long after it arrived.
     let answerTime: Duration
@@ -34,7 +35,7 @@ public struct PasswordResets: Sendable {
         store: any UserStore & SessionStore & LinkTokenStore,
         mail: MailQueue,
         letters: ResetLetters,
-        linkOrigin: String,
+        linkOrigin: @escaping @Sendable () -> String,
         lifetime: TimeInterval = defaultLifetime,
         answerTime: Duration = .milliseconds(250),
         securityLog: any SecurityLog,
@@ -44,7 +45,7 @@ public struct PasswordResets: Sendable {
         self.store = store
         self.mail = mail
         self.letters = letters
-        self.linkOrigin = linkOrigin.hasSuffix("/") ? String(linkOrigin.dropLast()) : linkOrigin
+        self.linkOrigin = linkOrigin
         self.lifetime = lifetime
         self.answerTime = answerTime
         self.securityLog = securityLog
@@ -125,7 +126,8 @@ public struct PasswordResets: Sendable {
     }
 
     private func link(_ token: LinkToken) -> String {
-        "\(linkOrigin)/password/reset/\(token.text)"
+        let origin = linkOrigin()
+        return "\(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)/password/reset/\(token.text)"
     }
 
     /// The record's user, if the link may still be used.

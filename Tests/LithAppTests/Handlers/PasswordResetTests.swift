@@ -85,6 +85,18 @@ struct PasswordResetTests {
         }
     }
 
+    @Test func onAnyFreePortTheLinkNamesThePortTheServerGot() async throws {
+        // given a server started on port 0, as tests and `--port 0` do
+        try await TestApp.run(.live) { app, client in
+            try await app.user("ada@example.com")
+            _ = try await Self.askForLink(client, email: "ada@example.com")
+            let link = try await Self.link(app, to: "ada@example.com")
+            // then the link names the port it listens on, not 0
+            let port = try #require(link.firstMatch(of: /^http:\/\/localhost:(\d+)\/password\/reset\//)?.1)
+            #expect(Int(port) ?? 0 > 0)
+        }
+    }
+
     @Test func resettingEndsEverySessionOfTheUser() async throws {
         try await TestApp.run { app, client in
             try await app.user("ada@example.com")

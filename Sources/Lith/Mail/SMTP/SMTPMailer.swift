@@ -158,7 +158,15 @@ public struct SMTPMailer: Mailer {
         if let error = error as? NIOSSLError { return "TLS failed: \(error)" }
         if let error = error as? BoringSSLError { return "TLS failed: \(error)" }
         if let error = error as? IOError { return "connection failed: \(error.description)" }
-        if error is NIOConnectionError || error is ChannelError { return "connection failed: \(error)" }
+        if let error = error as? NIOConnectionError {
+            // "Connection refused", not NIO's nested description of every attempt.
+            if let io = error.connectionErrors.first?.error as? IOError {
+                return "can't connect: \(String(cString: strerror(io.errnoCode)))"
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "can't resolve \(error.host)" }
+            return "can't connect"
+        }
+        if error is ChannelError { return "connection failed: \(error)" }
         return "\(error)"
     }
 }
