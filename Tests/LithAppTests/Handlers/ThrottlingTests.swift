@@ -54,6 +54,22 @@ struct ThrottlingTests {
         }
     }
 
+    @Test func sixteenParallelLoginsOfOneAccountFromItsOwnAddressAllGetIn() async throws {
+        try await TestApp.run { app, client in
+            // given Ada's account, made from this address
+            try await app.user("ada@example.com")
+            // when sixteen browsers log in as her at once (a shared account, a script, the benchmark)
+            let locations = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await TestBrowser(client).logIn(email: "ada@example.com", password: TestApp.password).location }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            // then every one is signed in: right passwords are not a burst of guesses
+            #expect(locations.allSatisfy { $0 == "/dashboard" })
+        }
+    }
+
     @Test func otherAccountsAreNotHeldBack() async throws {
         try await TestApp.run { app, client in
             try await app.user("ada@example.com")

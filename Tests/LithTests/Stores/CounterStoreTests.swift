@@ -82,6 +82,20 @@ struct CounterStoreTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func aSuccessWithNoFailureBeforeStillRemembersTheAddress(kind: StoreKind) async throws {
+        try await kind.with { store in
+            // given a pair that never failed
+            // when it succeeds
+            try await store.recordSuccess(pair: Self.pair, others: [], knownUntil: Fixtures.now.addingTimeInterval(Self.hour))
+            // then its address is known, with nothing counted
+            let counter = try #require(try await store.counters([Self.pair])[Self.pair])
+            #expect(counter.isKnown(at: Fixtures.now))
+            #expect(counter.failures == 0)
+            #expect(try await store.activeCounters(now: Fixtures.now).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func unlockingAnAccountForgetsItsCountersAndNoOneElses(kind: StoreKind) async throws {
         try await kind.with { store in
             // given counters for Ada, for her address, and for Bob

@@ -85,16 +85,22 @@ extension PostgresStore: CounterStore {
     }
 
     public func recordSuccess(pair: CounterKey, others: [CounterKey], knownUntil: Date) async throws {
-        let (kinds, emails, addresses) = Self.columns([pair] + others)
+        let (kinds, emails, addresses) = Self.columns(others)
         let known = knownUntil.unixSeconds
         _ = try await run(.recordSuccess) { [client] in
-            // The pair's row: cleared and marked known (its kind differs from
-            // the others'). The others: their one failure given back.
+            // The pair's row, made if it never failed: cleared and marked known.
             try await client.query(
                 """
-                UPDATE throttle_counters SET
-                    failures = CASE WHEN kind = \(pair.kind.rawValue) THEN 0 ELSE GREATEST(failures - 1, 0) END,
-                    known_until = CASE WHEN kind = \(pair.kind.rawValue) THEN GREATEST(known_until, \(known)) ELSE known_until END
+                INSERT INTO throttle_counters AS c (\(unescaped: CounterColumns.list))
+                VALUES (\(pair.kind.rawValue), \(pair.email), \(pair.address), 0, 0, 0, 0, \(known))
+                ON CONFLICT (kind, email, ip) DO UPDATE SET failures = 0, known_until = GREATEST(c.known_until, EXCLUDED.known_until)
+                """
+            )
+            guard !others.isEmpty else { return }
+            // The others: the one failure the attempt was counted as, given back.
+            try await client.query(
+                """
+                UPDATE throttle_counters SET failures = GREATEST(failures - 1, 0)
                 WHERE (kind, email, ip) IN (SELECT * FROM unnest(\(kinds)::text[], \(emails)::text[], \(addresses)::text[]))
                 """
             )

@@ -72,21 +72,21 @@ extension SQLiteStore: CounterStore {
     }
 
     public func recordSuccess(pair: CounterKey, others: [CounterKey], knownUntil: Date) async throws {
-        let keys = [pair] + others
-        let matches = Array(repeating: "(kind = ? AND email = ? AND ip = ?)", count: keys.count).joined(separator: " OR ")
-        var binds: [SQLiteData] = [.text(pair.kind.rawValue), .text(pair.kind.rawValue), .integer(Int(knownUntil.unixSeconds))]
-        for key in keys { binds += [.text(key.kind.rawValue), .text(key.email), .text(key.address)] }
         try await write(.recordSuccess) {
-            // The pair's row: cleared and marked known (its kind differs from
-            // the others'). The others: their one failure given back.
+            // The pair's row, made if it never failed: cleared and marked known.
             _ = try await writer.query(
                 """
-                UPDATE throttle_counters SET
-                    failures = CASE WHEN kind = ? THEN 0 ELSE max(failures - 1, 0) END,
-                    known_until = CASE WHEN kind = ? THEN max(known_until, ?) ELSE known_until END
-                WHERE \(matches)
+                INSERT INTO throttle_counters (\(CounterColumns.list)) VALUES (?, ?, ?, 0, 0, 0, 0, ?)
+                ON CONFLICT (kind, email, ip) DO UPDATE SET failures = 0, known_until = max(known_until, excluded.known_until)
                 """,
-                binds
+                [.text(pair.kind.rawValue), .text(pair.email), .text(pair.address), .integer(Int(knownUntil.unixSeconds))]
+            )
+            guard !others.isEmpty else { return }
+            // The others: the one failure the attempt was counted as, given back.
+            let matches = Array(repeating: "(kind = ? AND email = ? AND ip = ?)", count: others.count).joined(separator: " OR ")
+            _ = try await writer.query(
+                "UPDATE throttle_counters SET failures = max(failures - 1, 0) WHERE \(matches)",
+                others.flatMap { key -> [SQLiteData] in [.text(key.kind.rawValue), .text(key.email), .text(key.address)] }
             )
         }
     }
