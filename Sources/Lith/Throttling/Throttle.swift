@@ -46,6 +46,8 @@ public struct Throttle: Sendable {
     public struct Admission: Sendable, Equatable {
         public let keys: LoginKeys
         let counted: Bool
+        /// The pair's counter as read at admission (a known address's).
+        var pair: Counter? = nil
     }
 
     /// Before a password is checked: throws ``Throttled`` if the attempt must
@@ -63,7 +65,11 @@ public struct Throttle: Sendable {
         let now = clock()
         let counters = try await store.counters(keys.all)
         try check(keys, counters, now: now) { rule, counter in rule.wait(counter, now: now) }
-        if counters[keys.pair]?.isKnown(at: now) == true { return Admission(keys: keys, counted: false) }
+        // Without the client's address there is no "home" to know: every
+        // such attempt is a stranger's.
+        if keys.address != nil, let pair = counters[keys.pair], pair.isKnown(at: now) {
+            return Admission(keys: keys, counted: false, pair: pair)
+        }
         let after = try await store.addFailure(windows(keys), at: now)
         // Parallel attempts that all read the counters before any was
         // raised: each is judged again on the count it actually got.
@@ -76,12 +82,25 @@ public struct Throttle: Sendable {
     /// counters give back the failure the attempt was counted as, if it was.
     public func loginSucceeded(_ admission: Admission) async throws {
         let keys = admission.keys
+        let now = clock()
+        // The usual login, from home with nothing failed: the pair's row
+        // already says so, for weeks yet. Writing it again would cost every
+        // login a write for nothing (the bench's PostgreSQL login cycle
+        // showed it); it is refreshed once a day.
+        if !admission.counted, let pair = admission.pair, pair.failures(at: now) == 0,
+            let knownUntil = pair.knownUntil, knownUntil.timeIntervalSince(now) > policy.knownAddressLifetime - Self.knownRefresh
+        {
+            return
+        }
         try await store.recordSuccess(
             pair: keys.pair,
             others: admission.counted ? [keys.account] + (keys.address.map { [$0] } ?? []) : [],
-            knownUntil: clock().addingTimeInterval(policy.knownAddressLifetime)
+            knownUntil: now.addingTimeInterval(policy.knownAddressLifetime)
         )
     }
+
+    /// How often a known address's row is written again on success.
+    static let knownRefresh: TimeInterval = 24 * 60 * 60
 
     /// As ``loginSucceeded(_:)-(Admission)`` for an attempt admitted from an unknown address.
     public func loginSucceeded(_ keys: LoginKeys) async throws {
@@ -97,6 +116,7 @@ public struct Throttle: Sendable {
     /// Remembers `keys`' address as the account's own without counting
     /// anything: the address an account was created from.
     public func remember(_ keys: LoginKeys) async throws {
+        guard keys.address != nil else { return }
         try await loginSucceeded(Admission(keys: keys, counted: false))
     }
 

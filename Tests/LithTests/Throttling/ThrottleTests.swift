@@ -177,6 +177,38 @@ struct ThrottleTests {
         }
     }
 
+    @Test func theAddressAnAccountWasCreatedFromIsTheOwners() async throws {
+        try await Self.withThrottle { throttle, _ in
+            // given Ada's account created from home, where nothing ever failed
+            let home = Throttle.LoginKeys(email: "ada@example.com", address: Self.home)
+            try await throttle.remember(home)
+            // then her first attempt from there is checked before it is counted
+            // (sixteen parallel logins right after signup are not guesses)
+            #expect(try await !throttle.admitLogin(home).counted)
+            // and from elsewhere, or without an address, it is counted first
+            #expect(try await throttle.admitLogin(Throttle.LoginKeys(email: "ada@example.com", address: Self.elsewhere)).counted)
+            #expect(try await throttle.admitLogin(Throttle.LoginKeys(email: "ada@example.com", address: nil)).counted)
+        }
+    }
+
+    @Test func aLoginFromHomeWithNothingFailedWritesNothingUntilADayHasPassed() async throws {
+        let faults = StoreFaults()
+        try await StoreKind.sqlite.with(injecting: faults) { store in
+            let clock = TestClock()
+            let throttle = Throttle(store: store, clock: { clock.now })
+            let home = Throttle.LoginKeys(email: "ada@example.com", address: Self.home)
+            try await throttle.loginSucceeded(try await throttle.admitLogin(home))
+            // when the store can't record a success any more
+            faults.fail(.recordSuccess, with: .unavailable("down"))
+            // then the next login from home needs no write
+            try await throttle.loginSucceeded(try await throttle.admitLogin(home))
+            // and a day later the address is remembered afresh
+            clock.advance(by: 86_401)
+            let later = try await throttle.admitLogin(home)
+            await #expect(throws: StoreError.self) { try await throttle.loginSucceeded(later) }
+        }
+    }
+
     @Test func guessesFromTheOwnersAddressAreStillCountedOnceChecked() async throws {
         try await Self.withThrottle { throttle, _ in
             let home = Throttle.LoginKeys(email: "ada@example.com", address: Self.home)
