@@ -47,12 +47,6 @@ public struct SMTPMailer: Mailer {
         try await converse { session in try await session.send(mail) }
     }
 
-    /// Connects, greets and authenticates, then says goodbye: what `lith mail
-    /// test` checks before it sends anything.
-    public func check() async throws(MailFailure) {
-        try await converse { _ in }
-    }
-
     /// One connection, every error as a ``MailFailure``. A failed TLS
     /// handshake closes the channel, and the write that happens to come
     /// next fails with "I/O on closed channel"; the handshake's own error,
