@@ -182,10 +182,13 @@ final class SessionLookupsTests: Sendable {
         let lookups = SessionLookups(timeout: .seconds(60), deadlines: manualDeadlines, fetch: table.fetch)
         let first = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 1 }
-        // and a second lookup queued behind the hung query
-        let arrived = ContinuousClock.now
+        // and a second lookup queued behind the hung query (it arrived
+        // somewhere between `sent` and `queued`: a busy machine may start
+        // its task late)
+        let sent = ContinuousClock.now
         let second = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { lookups.waitingCount == 1 }
+        let queued = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(500))
         // when the hung query's deadline passes
         manualDeadlines.expireOverdue(at: .now + .seconds(61))
@@ -197,9 +200,10 @@ final class SessionLookupsTests: Sendable {
             return
         }
         try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 2 && manualDeadlines.pendingCount == 1 }
+        // (a full 60 s after its query started would be at least 500 ms later)
         let due = try #require(manualDeadlines.pendingDues.first)
-        #expect(due - arrived < .milliseconds(60_200), "due \(due - arrived) after it arrived")
-        #expect(due - arrived > .milliseconds(59_800))
+        #expect(due >= sent + .seconds(60), "due \(due - sent) after it was sent")
+        #expect(due <= queued + .seconds(60), "due \(due - queued) after it was queued")
         manualDeadlines.expireOverdue(at: .now + .seconds(61))
         await #expect(throws: StoreError.self) { try await second.value }
         table.releaseAll()
@@ -207,15 +211,16 @@ final class SessionLookupsTests: Sendable {
     }
 
     @Test func aLookupWhoseDeadlinePassedWhileItWaitedFailsWithoutAQuery() async throws {
-        // given a hung query, and a lookup behind it with a short deadline
+        // given a hung query, and a lookup behind it with a 2 s deadline
+        // (long enough that a busy machine still starts the first query in time)
         let table = Table(holdEveryFetch: true)
-        let lookups = SessionLookups(timeout: .milliseconds(200), deadlines: manualDeadlines, fetch: table.fetch)
+        let lookups = SessionLookups(timeout: .seconds(2), deadlines: manualDeadlines, fetch: table.fetch)
         let first = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { table.fetches.withLockedValue { $0.count } == 1 }
         let second = Task { try await lookups.lookup(SessionToken.generate().digest) }
         try await Self.waitUntil { lookups.waitingCount == 1 }
         // when both deadlines have passed by the time the hung query gives up
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(2_100))
         manualDeadlines.expireOverdue(at: .now)
         // then both fail, and no query was sent for the second
         _ = await first.result
