@@ -205,9 +205,9 @@ struct SessionStoreTests {
                 [$0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? ""]
             }.flatMap { $0 }
         case let postgres as PostgresStore:
-            return try await postgres.run(.session) { [client = postgres.client] in
+            return try await postgres.run(.session) { connection in
                 var texts: [String] = []
-                for try await row in try await client.query("SELECT token_hash, COALESCE(user_agent, ''), COALESCE(ip, '') FROM sessions")
+                for try await row in try await connection.query("SELECT token_hash, COALESCE(user_agent, ''), COALESCE(ip, '') FROM sessions")
                     .decode((String, String, String).self)
                 {
                     texts += [row.0, row.1, row.2]

@@ -96,16 +96,7 @@ struct PostgresLocation: Sendable {
         return configuration
     }
 
-    /// For the connection pool.
-    var tls: PostgresClient.Configuration.TLS {
-        switch sslMode {
-        case .disable: .disable
-        case .allow, .prefer: .prefer(tlsConfiguration())
-        case .require, .verifyCA, .verifyFull: .require(tlsConfiguration())
-        }
-    }
-
-    /// For a single connection, which takes an SSL context.
+    /// For each connection (one SSL context, made once, shared by all of them).
     func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
         switch sslMode {
         case .disable: .disable

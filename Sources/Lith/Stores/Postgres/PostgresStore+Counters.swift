@@ -45,9 +45,9 @@ extension PostgresStore: CounterStore {
     public func counters(_ keys: [CounterKey]) async throws -> [CounterKey: Counter] {
         guard !keys.isEmpty else { return [:] }
         let (kinds, emails, addresses) = Self.columns(keys)
-        return try await run(.counters) { [client] in
+        return try await run(.counters) { connection in
             try await Self.decode(
-                try await client.query(
+                try await connection.query(
                     """
                     SELECT \(unescaped: CounterColumns.list) FROM throttle_counters
                     WHERE (kind, email, ip) IN (SELECT * FROM unnest(\(kinds)::text[], \(emails)::text[], \(addresses)::text[]))
@@ -63,11 +63,11 @@ extension PostgresStore: CounterStore {
         let (kinds, emails, addresses) = Self.columns(sorted)
         let seconds = now.unixSeconds
         let expiries = sorted.map { seconds + Int64(keys[$0] ?? 0) }
-        return try await run(.addFailure) { [client] in
+        return try await run(.addFailure) { connection in
             // One statement; each row's update holds its row lock, so
             // concurrent failures on any instance are each counted once.
             try await Self.decode(
-                try await client.query(
+                try await connection.query(
                     """
                     INSERT INTO throttle_counters AS c (\(unescaped: CounterColumns.list))
                     SELECT k, e, i, 1, \(seconds), 0, x, 0
@@ -87,9 +87,9 @@ extension PostgresStore: CounterStore {
     public func recordSuccess(pair: CounterKey, others: [CounterKey], knownUntil: Date) async throws {
         let (kinds, emails, addresses) = Self.columns(others)
         let known = knownUntil.unixSeconds
-        _ = try await run(.recordSuccess) { [client] in
+        _ = try await run(.recordSuccess) { connection in
             // The pair's row, made if it never failed: cleared and marked known.
-            try await client.query(
+            try await connection.query(
                 """
                 INSERT INTO throttle_counters AS c (\(unescaped: CounterColumns.list))
                 VALUES (\(pair.kind.rawValue), \(pair.email), \(pair.address), 0, 0, 0, 0, \(known))
@@ -98,7 +98,7 @@ extension PostgresStore: CounterStore {
             )
             guard !others.isEmpty else { return }
             // The others: the one failure the attempt was counted as, given back.
-            try await client.query(
+            try await connection.query(
                 """
                 UPDATE throttle_counters SET failures = GREATEST(failures - 1, 0)
                 WHERE (kind, email, ip) IN (SELECT * FROM unnest(\(kinds)::text[], \(emails)::text[], \(addresses)::text[]))
@@ -108,9 +108,9 @@ extension PostgresStore: CounterStore {
     }
 
     public func deleteCounters(email: String) async throws -> Int {
-        try await run(.deleteCounters) { [client] in
+        try await run(.deleteCounters) { connection in
             var count = 0
-            for try await _ in try await client.query("DELETE FROM throttle_counters WHERE email = \(email) RETURNING 1").decode(Int32.self) {
+            for try await _ in try await connection.query("DELETE FROM throttle_counters WHERE email = \(email) RETURNING 1").decode(Int32.self) {
                 count += 1
             }
             return count
@@ -119,9 +119,9 @@ extension PostgresStore: CounterStore {
 
     public func activeCounters(now: Date) async throws -> [(key: CounterKey, counter: Counter)] {
         let seconds = now.unixSeconds
-        return try await run(.counters) { [client] in
+        return try await run(.counters) { connection in
             var counters: [(key: CounterKey, counter: Counter)] = []
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "SELECT \(unescaped: CounterColumns.list) FROM throttle_counters WHERE failures > 0 AND failures_expire_at > \(seconds) ORDER BY failures DESC"
             )
             for try await row in rows.decode(CounterColumns.Row.self) {
@@ -134,9 +134,9 @@ extension PostgresStore: CounterStore {
     @discardableResult
     public func deleteExpiredCounters(now: Date) async throws -> Int {
         let seconds = now.unixSeconds
-        return try await run(.deleteExpiredCounters, timeout: 60) { [client] in
+        return try await run(.deleteExpiredCounters, timeout: 60) { connection in
             var count = 0
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "DELETE FROM throttle_counters WHERE failures_expire_at <= \(seconds) AND known_until <= \(seconds) RETURNING 1"
             )
             for try await _ in rows.decode(Int32.self) { count += 1 }

@@ -15,9 +15,9 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     public func issueLink(digest: String, record: LinkTokenRecord, mail: OutgoingMail?) async throws {
         let created = record.createdAt.unixSeconds
         let expires = record.expiresAt.unixSeconds
-        try await run(.issueLink) { [client, logger] in
+        try await run(.issueLink) { [logger] connection in
             // The token and its mail in one transaction.
-            try await client.withTransaction(logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
                 if let mail {
                     try await connection.query(
                         """
@@ -42,8 +42,8 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     }
 
     public func link(digest: String, purpose: LinkPurpose) async throws -> LinkTokenRecord? {
-        try await run(.link) { [client] in
-            let rows = try await client.query(
+        try await run(.link) { connection in
+            let rows = try await connection.query(
                 "SELECT \(unescaped: LinkColumns.list) FROM link_tokens WHERE token_hash = \(digest) AND purpose = \(purpose.rawValue)"
             )
             for try await row in rows.decode(LinkColumns.Row.self) { return LinkColumns.record(row) }
@@ -52,8 +52,8 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     }
 
     public func useLink(digest: String, purpose: LinkPurpose) async throws -> LinkTokenRecord? {
-        try await run(.useLink) { [client] in
-            let rows = try await client.query(
+        try await run(.useLink) { connection in
+            let rows = try await connection.query(
                 "DELETE FROM link_tokens WHERE token_hash = \(digest) AND purpose = \(purpose.rawValue) RETURNING \(unescaped: LinkColumns.list)"
             )
             for try await row in rows.decode(LinkColumns.Row.self) { return LinkColumns.record(row) }
@@ -62,17 +62,17 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     }
 
     public func deleteLinks(userID: User.ID, purpose: LinkPurpose) async throws {
-        _ = try await run(.deleteLinks) { [client] in
-            try await client.query("DELETE FROM link_tokens WHERE user_id = \(userID) AND purpose = \(purpose.rawValue)")
+        _ = try await run(.deleteLinks) { connection in
+            try await connection.query("DELETE FROM link_tokens WHERE user_id = \(userID) AND purpose = \(purpose.rawValue)")
         }
     }
 
     @discardableResult
     public func deleteExpiredLinks(now: Date) async throws -> Int {
         let seconds = now.unixSeconds
-        return try await run(.deleteLinks, timeout: 60) { [client] in
+        return try await run(.deleteLinks, timeout: 60) { connection in
             var count = 0
-            for try await _ in try await client.query("DELETE FROM link_tokens WHERE expires_at <= \(seconds) RETURNING 1").decode(Int32.self) {
+            for try await _ in try await connection.query("DELETE FROM link_tokens WHERE expires_at <= \(seconds) RETURNING 1").decode(Int32.self) {
                 count += 1
             }
             return count
@@ -83,8 +83,8 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
 
     public func enqueue(_ mail: OutgoingMail, at now: Date) async throws {
         let seconds = now.unixSeconds
-        _ = try await run(.enqueueMail) { [client] in
-            try await client.query(
+        _ = try await run(.enqueueMail) { connection in
+            try await connection.query(
                 """
                 INSERT INTO mail_outbox (sender, recipient, message, queued_at, next_attempt_at)
                 VALUES (\(mail.from.value), \(mail.to.value), \(mail.data), \(seconds), \(seconds))
@@ -96,12 +96,12 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     public func claimDueMail(now: Date, lease: TimeInterval, limit: Int) async throws -> [QueuedMail] {
         let seconds = now.unixSeconds
         let until = seconds + Int64(lease)
-        return try await run(.claimMail) { [client] in
+        return try await run(.claimMail) { connection in
             // SKIP LOCKED: instances claiming at the same moment take
             // different rows instead of waiting for each other; the lease
             // (claimed_until) keeps a claimed row away from the others
             // until it is finished or its sender has died.
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 """
                 UPDATE mail_outbox SET claimed_until = \(until), attempts = attempts + 1
                 WHERE id IN (
@@ -131,8 +131,8 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
 
     public func markSent(_ id: Int64, at now: Date) async throws {
         let seconds = now.unixSeconds
-        _ = try await run(.finishMail) { [client] in
-            try await client.query(
+        _ = try await run(.finishMail) { connection in
+            try await connection.query(
                 """
                 UPDATE mail_outbox SET status = 'sent', message = NULL, finished_at = \(seconds), claimed_until = 0, last_error = NULL
                 WHERE id = \(id)
@@ -143,13 +143,13 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
 
     public func markFailed(_ id: Int64, error: String, retryAt: Date?, at now: Date) async throws {
         let seconds = now.unixSeconds
-        _ = try await run(.finishMail) { [client] in
+        _ = try await run(.finishMail) { connection in
             if let retry = retryAt?.unixSeconds {
-                try await client.query(
+                try await connection.query(
                     "UPDATE mail_outbox SET next_attempt_at = \(retry), claimed_until = 0, last_error = \(error) WHERE id = \(id)"
                 )
             } else {
-                try await client.query(
+                try await connection.query(
                     """
                     UPDATE mail_outbox SET status = 'failed', message = NULL, finished_at = \(seconds), claimed_until = 0,
                         last_error = \(error)
@@ -161,8 +161,8 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     }
 
     public func outbox(limit: Int) async throws -> [OutboxEntry] {
-        try await run(.outbox) { [client] in
-            let rows = try await client.query(
+        try await run(.outbox) { connection in
+            let rows = try await connection.query(
                 """
                 SELECT id, recipient, status, attempts, queued_at, next_attempt_at, last_error
                 FROM mail_outbox ORDER BY id DESC LIMIT \(Int64(limit))
@@ -190,9 +190,9 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
     @discardableResult
     public func deleteFinishedMail(before cutoff: Date) async throws -> Int {
         let seconds = cutoff.unixSeconds
-        return try await run(.finishMail, timeout: 60) { [client] in
+        return try await run(.finishMail, timeout: 60) { connection in
             var count = 0
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "DELETE FROM mail_outbox WHERE status IN ('sent', 'failed') AND finished_at < \(seconds) RETURNING 1"
             )
             for try await _ in rows.decode(Int32.self) { count += 1 }

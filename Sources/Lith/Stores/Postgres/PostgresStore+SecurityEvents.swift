@@ -22,8 +22,8 @@ extension PostgresStore: SecurityEventStore {
     }
 
     public func insertEvent(_ event: SecurityEvent) async throws {
-        _ = try await run(.insertEvent) { [client] in
-            try await client.query(
+        _ = try await run(.insertEvent) { connection in
+            try await connection.query(
                 """
                 INSERT INTO security_events (\(unescaped: EventColumns.list))
                 VALUES (\(event.at.unixSeconds), \(event.kind.rawValue), \(event.userID), \(event.email?.value), \(event.address),
@@ -35,13 +35,13 @@ extension PostgresStore: SecurityEventStore {
 
     @discardableResult
     public func insertEvent(_ event: SecurityEvent, unlessRecordedSince since: Date) async throws -> Bool {
-        try await run(.insertEvent) { [client, logger] in
+        try await run(.insertEvent) { [logger] connection in
             // An advisory lock per (kind, email, address) for the
             // transaction makes check-and-insert one step across instances:
             // at READ COMMITTED two instances could otherwise both see no
             // recent entry and both write one.
             let key = "\(event.kind.rawValue) \(event.email?.value ?? "") \(event.address ?? "")"
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
                 let rows = try await connection.query(
                     """
@@ -65,9 +65,9 @@ extension PostgresStore: SecurityEventStore {
     }
 
     public func events(userID: User.ID, limit: Int) async throws -> [SecurityEvent] {
-        try await run(.events) { [client] in
+        try await run(.events) { connection in
             var events: [SecurityEvent] = []
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "SELECT \(unescaped: EventColumns.list) FROM security_events WHERE user_id = \(userID) ORDER BY id DESC LIMIT \(Int64(limit))"
             )
             for try await row in rows.decode(EventColumns.Row.self) { EventColumns.event(row).map { events.append($0) } }
@@ -78,10 +78,10 @@ extension PostgresStore: SecurityEventStore {
     public func events(email: EmailAddress?, since: Date?, limit: Int) async throws -> [SecurityEvent] {
         let since = since?.unixSeconds ?? 0
         let email = email?.value
-        return try await run(.events) { [client] in
+        return try await run(.events) { connection in
             var events: [SecurityEvent] = []
             // The newest `limit`, printed oldest first.
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 """
                 SELECT \(unescaped: EventColumns.list) FROM security_events
                 WHERE at >= \(since) AND (\(email)::text IS NULL OR email = \(email))
@@ -96,9 +96,9 @@ extension PostgresStore: SecurityEventStore {
     @discardableResult
     public func deleteEvents(before cutoff: Date) async throws -> Int {
         let seconds = cutoff.unixSeconds
-        return try await run(.deleteEvents, timeout: 60) { [client] in
+        return try await run(.deleteEvents, timeout: 60) { connection in
             var count = 0
-            for try await _ in try await client.query("DELETE FROM security_events WHERE at < \(seconds) RETURNING 1").decode(Int32.self) {
+            for try await _ in try await connection.query("DELETE FROM security_events WHERE at < \(seconds) RETURNING 1").decode(Int32.self) {
                 count += 1
             }
             return count

@@ -25,8 +25,8 @@ extension PostgresStore: SessionStore {
     }
 
     public func insertSession(_ session: SessionRecord) async throws {
-        _ = try await run(.insertSession) { [client] in
-            try await client.query(
+        _ = try await run(.insertSession) { connection in
+            try await connection.query(
                 """
                 INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, idle_timeout, remember_me, user_agent, ip)
                 VALUES (\(session.id.value), \(session.tokenDigest.hex), \(session.userID), \(session.createdAt.unixSeconds), \(session.lastSeenAt.unixSeconds),
@@ -43,10 +43,14 @@ extension PostgresStore: SessionStore {
     }
 
     /// One query for every digest in `digests`.
-    static func sessions(_ digests: [SessionToken.Digest], client: PostgresClient) async throws -> [SessionToken.Digest: (SessionRecord, User)] {
+    static func sessions(
+        _ digests: [SessionToken.Digest],
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [SessionToken.Digest: (SessionRecord, User)] {
         let byHex = Dictionary(digests.map { ($0.hex, $0) }, uniquingKeysWith: { first, _ in first })
         var found: [SessionToken.Digest: (SessionRecord, User)] = [:]
-        for try await row in try await client.execute(SessionLookup(tokenHashes: Array(byHex.keys))) {
+        for try await row in try await connection.execute(SessionLookup(tokenHashes: Array(byHex.keys)), logger: logger) {
             guard let digest = byHex[SessionLookup.tokenHash(row)] else { continue }
             found[digest] = SessionLookup.decode(row)
         }
@@ -54,27 +58,27 @@ extension PostgresStore: SessionStore {
     }
 
     public func touchSession(digest: SessionToken.Digest, lastSeenAt: Date) async throws {
-        _ = try await run(.touchSession) { [client] in
-            try await client.query("UPDATE sessions SET last_seen_at = \(lastSeenAt.unixSeconds) WHERE token_hash = \(digest.hex)")
+        _ = try await run(.touchSession) { connection in
+            try await connection.query("UPDATE sessions SET last_seen_at = \(lastSeenAt.unixSeconds) WHERE token_hash = \(digest.hex)")
         }
     }
 
     public func deleteSession(digest: SessionToken.Digest) async throws {
-        _ = try await run(.deleteSession) { [client] in
-            try await client.query("DELETE FROM sessions WHERE token_hash = \(digest.hex)")
+        _ = try await run(.deleteSession) { connection in
+            try await connection.query("DELETE FROM sessions WHERE token_hash = \(digest.hex)")
         }
     }
 
     public func deleteSessions(userID: User.ID) async throws {
-        _ = try await run(.deleteSessions) { [client] in
-            try await client.query("DELETE FROM sessions WHERE user_id = \(userID)")
+        _ = try await run(.deleteSessions) { connection in
+            try await connection.query("DELETE FROM sessions WHERE user_id = \(userID)")
         }
     }
 
     public func sessions(userID: User.ID) async throws -> [SessionRecord] {
-        try await run(.sessions) { [client] in
+        try await run(.sessions) { connection in
             var sessions: [SessionRecord] = []
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "SELECT \(unescaped: SessionColumns.list) FROM sessions s WHERE s.user_id = \(userID) ORDER BY s.last_seen_at DESC, s.created_at DESC"
             )
             for try await row in rows.decode(SessionColumns.Row.self) { sessions.append(SessionColumns.session(row, userID: userID)) }
@@ -83,9 +87,9 @@ extension PostgresStore: SessionStore {
     }
 
     public func deleteSession(id: SessionID, userID: User.ID) async throws -> Bool {
-        try await run(.deleteSession) { [client] in
+        try await run(.deleteSession) { connection in
             // The owner in the WHERE clause: another user's id matches nothing.
-            let rows = try await client.query("DELETE FROM sessions WHERE id = \(id.value) AND user_id = \(userID) RETURNING 1")
+            let rows = try await connection.query("DELETE FROM sessions WHERE id = \(id.value) AND user_id = \(userID) RETURNING 1")
             for try await _ in rows.decode(Int32.self) { return true }
             return false
         }
@@ -93,9 +97,9 @@ extension PostgresStore: SessionStore {
 
     @discardableResult
     public func deleteSessions(userID: User.ID, except digest: SessionToken.Digest) async throws -> Int {
-        try await run(.deleteSessions) { [client] in
+        try await run(.deleteSessions) { connection in
             var count = 0
-            let rows = try await client.query("DELETE FROM sessions WHERE user_id = \(userID) AND token_hash <> \(digest.hex) RETURNING 1")
+            let rows = try await connection.query("DELETE FROM sessions WHERE user_id = \(userID) AND token_hash <> \(digest.hex) RETURNING 1")
             for try await _ in rows.decode(Int32.self) { count += 1 }
             return count
         }
@@ -104,10 +108,10 @@ extension PostgresStore: SessionStore {
     @discardableResult
     public func deleteExpiredSessions(now: Date) async throws -> Int {
         let seconds = now.unixSeconds
-        return try await run(.deleteExpiredSessions, timeout: 60) { [client] in
+        return try await run(.deleteExpiredSessions, timeout: 60) { connection in
             // Idempotent: instances purging at once delete disjoint or no rows.
             var count = 0
-            let rows = try await client.query(
+            let rows = try await connection.query(
                 "DELETE FROM sessions WHERE expires_at <= \(seconds) OR last_seen_at + idle_timeout <= \(seconds) RETURNING 1"
             )
             for try await _ in rows.decode(Int32.self) { count += 1 }

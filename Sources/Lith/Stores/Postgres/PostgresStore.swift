@@ -3,16 +3,15 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// The shared store: PostgreSQL through postgres-nio's connection pool, for
+/// The shared store: PostgreSQL through a pool of postgres-nio connections, for
 /// many stateless `lith serve` instances. Every call has a deadline, so a
-/// database that has gone away turns into a 503 in seconds, and the pool
-/// reconnects by itself when it is back.
+/// database that has gone away turns into a 503 in seconds, and the first
+/// call after it is back connects again.
 ///
 /// Each concern's SQL is in a file of its own: `PostgresStore+Users.swift`,
 /// `+Sessions`, `+Secrets`.
 public final class PostgresStore: StoreLifecycle {
-    let client: PostgresClient
-    private let runner: Task<Void, Never>
+    let pool: PostgresPool
     let deadlines = Deadlines()
     private let sweeper: Task<Void, Never>
     let sessionLookups: SessionLookups
@@ -46,49 +45,37 @@ public final class PostgresStore: StoreLifecycle {
     ) async throws -> PostgresStore {
         let location = try PostgresLocation(url: url, password: password)
         if let warning = location.tlsWarning { logger.warning("\(warning)") }
-        var configuration = PostgresClient.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: location.host,
             port: location.port,
             username: location.username,
             password: location.password,
             database: location.database,
-            tls: location.tls
+            tls: try location.connectionTLS()
         )
-        configuration.options.maximumConnections = max(1, poolSize)
-        // A fixed pool with no keep-alive pings: the pool's idle and
-        // keep-alive timers held memory per query under load (see
-        // docs/performance.md, Memory). Connections the server closes are
-        // noticed by their sockets; one that dies silently fails its next
-        // query with a 503 and is replaced.
-        configuration.options.minimumConnections = max(1, poolSize)
-        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = .seconds(Int64(max(1, timeout)))
         configuration.options.additionalStartupParameters = location.startupParameters
-        try await probe(location, timeout: timeout, logger: logger)
-        // The pool retries failed connections on its own and logs each attempt
-        // at info; a request that can't get one within the deadline gets a 503,
-        // which is logged once, so the pool's own log only needs warnings.
-        var poolLogger = logger
-        poolLogger.logLevel = max(logger.logLevel, .warning)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
-        return PostgresStore(client: client, logger: logger, timeout: timeout, faults: faults, displayName: location.displayName)
+        try await probe(configuration, location: location, timeout: timeout, logger: logger)
+        // A request that can't get a connection gets a 503, which is logged
+        // once; the connections' own log only needs warnings.
+        var connectionLogger = logger
+        connectionLogger.logLevel = max(logger.logLevel, .warning)
+        let pool = PostgresPool(size: poolSize) { [configuration, connectionLogger] id in
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: connectionLogger)
+        }
+        return PostgresStore(pool: pool, logger: logger, timeout: timeout, faults: faults, displayName: location.displayName)
     }
 
     /// One direct connection at start-up, so a wrong password or an
-    /// unreachable host is reported as such at once, not as a pool timeout.
-    private static func probe(_ location: PostgresLocation, timeout: Double, logger: Logger) async throws {
+    /// unreachable host is reported as such at once, not as a timeout later.
+    private static func probe(
+        _ configuration: PostgresConnection.Configuration,
+        location: PostgresLocation,
+        timeout: Double,
+        logger: Logger
+    ) async throws {
         do {
             try await Deadlines.run(seconds: timeout) {
-                var configuration = PostgresConnection.Configuration(
-                    host: location.host,
-                    port: location.port,
-                    username: location.username,
-                    password: location.password,
-                    database: location.database,
-                    tls: try location.connectionTLS()
-                )
-                configuration.options.connectTimeout = .seconds(Int64(max(1, timeout)))
-                configuration.options.additionalStartupParameters = location.startupParameters
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
                 try await connection.close()
             }
@@ -97,16 +84,15 @@ public final class PostgresStore: StoreLifecycle {
         }
     }
 
-    private init(client: PostgresClient, logger: Logger, timeout: Double, faults: StoreFaults?, displayName: String) {
-        self.client = client
-        self.sessionLookups = SessionLookups(timeout: .milliseconds(Int64(timeout * 1000)), deadlines: deadlines) { [client] digests in
-            try await Self.sessions(digests, client: client)
+    private init(pool: PostgresPool, logger: Logger, timeout: Double, faults: StoreFaults?, displayName: String) {
+        self.pool = pool
+        self.sessionLookups = SessionLookups(timeout: .milliseconds(Int64(timeout * 1000)), deadlines: deadlines) { [pool, logger] digests in
+            try await pool.withConnection { connection in try await Self.sessions(digests, connection: connection, logger: logger) }
         }
         self.logger = logger
         self.timeout = timeout
         self.faults = faults
         self.displayName = displayName
-        self.runner = Task { await client.run() }
         self.sweeper = Task { [deadlines] in await deadlines.sweep() }
     }
 
@@ -116,8 +102,8 @@ public final class PostgresStore: StoreLifecycle {
     /// queue here, and the second finds the work done.
     public func migrate() async throws {
         let logger = self.logger
-        try await run(.migrate, timeout: 60) { [client] in
-            try await client.withTransaction(logger: logger) { connection in
+        try await run(.migrate, timeout: 60) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS lith_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -146,25 +132,31 @@ public final class PostgresStore: StoreLifecycle {
 
     public func close() async throws {
         await sessionLookups.close()
-        runner.cancel()
         sweeper.cancel()
-        await runner.value
+        await pool.close()
     }
 
     /// How many sessions there are, for tests.
     @_spi(Testing) public func sessionCount() async throws -> Int {
-        try await run(.session) { [client] in
-            for try await count in try await client.query("SELECT COUNT(*) FROM sessions").decode(Int64.self) { return Int(count) }
+        try await run(.session) { connection in
+            for try await count in try await connection.query("SELECT COUNT(*) FROM sessions").decode(Int64.self) { return Int(count) }
             return 0
         }
     }
 
     // MARK: running a call
 
-    /// Runs a store call under the deadline, turning driver errors into ``StoreError``.
-    func run<T: Sendable>(_ operation: StoreOperation, timeout: Double? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs a store call on a connection of its own under the deadline,
+    /// turning driver errors into ``StoreError``.
+    func run<T: Sendable>(
+        _ operation: StoreOperation,
+        timeout: Double? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try faults?.check(operation)
-        return try await Self.translatingErrors { try await deadlines.run(seconds: timeout ?? self.timeout, body) }
+        return try await Self.translatingErrors {
+            try await deadlines.run(seconds: timeout ?? self.timeout) { [pool] in try await pool.withConnection(body) }
+        }
     }
 
     /// Driver errors as ``StoreError``: unavailable (503, try again) or a failure.
