@@ -103,6 +103,8 @@ public struct MailSettings: Sendable {
     public var siteName = "Lith"
     /// How long a reset link works.
     public var resetLinkLifetime: TimeInterval = PasswordResets.defaultLifetime
+    /// `--email-verification`.
+    public var emailVerification: EmailVerificationMode = .optional
 
     public init() {}
 }

@@ -18,6 +18,8 @@ public struct LithApp {
     public let hasher: PasswordHasher
     public let router: Router<BasicLithRequestContext>
     public let passwordResets: PasswordResets
+    public let emailVerifications: EmailVerifications
+    public let emailChanges: EmailChanges
     /// Where queued mail goes (``MailDelivery`` runs beside the server).
     public let mailer: any Mailer
     let mailSignal: DeliverySignal
@@ -90,18 +92,40 @@ public struct LithApp {
         let mailer = try injectedMailer ?? configuration.mail.mailer(for: configuration.database, clock: clock)
         let mailSignal = DeliverySignal()
         let boundPort = NIOLockedValueBox<Int?>(nil)
+        let mailQueue = MailQueue(
+            outbox: store,
+            composer: MailComposer(from: try configuration.mail.resolvedFrom(publicURL: configuration.publicURL), clock: clock),
+            signal: mailSignal,
+            clock: clock
+        )
+        let linkOrigin: @Sendable () -> String = { configuration.linkOrigin(port: boundPort.withLockedValue { $0 } ?? configuration.port) }
         let passwordResets = PasswordResets(
             accounts: accounts,
             store: store,
-            mail: MailQueue(
-                outbox: store,
-                composer: MailComposer(from: try configuration.mail.resolvedFrom(publicURL: configuration.publicURL), clock: clock),
-                signal: mailSignal,
-                clock: clock
-            ),
+            mail: mailQueue,
             letters: ResetLetters(siteName: configuration.mail.siteName),
-            linkOrigin: { configuration.linkOrigin(port: boundPort.withLockedValue { $0 } ?? configuration.port) },
+            linkOrigin: linkOrigin,
             lifetime: configuration.mail.resetLinkLifetime,
+            securityLog: securityLog,
+            clock: clock
+        )
+        let addressLetters = AddressLetters(siteName: configuration.mail.siteName)
+        let emailVerifications = EmailVerifications(
+            mode: configuration.mail.emailVerification,
+            accounts: accounts,
+            store: store,
+            mail: mailQueue,
+            letters: addressLetters,
+            linkOrigin: linkOrigin,
+            securityLog: securityLog,
+            clock: clock
+        )
+        let emailChanges = EmailChanges(
+            accounts: accounts,
+            store: store,
+            mail: mailQueue,
+            letters: addressLetters,
+            linkOrigin: linkOrigin,
             securityLog: securityLog,
             clock: clock
         )
@@ -113,6 +137,8 @@ public struct LithApp {
             accounts: accounts,
             authentication: authentication,
             passwordResets: passwordResets,
+            emailVerifications: emailVerifications,
+            emailChanges: emailChanges,
             pages: pages,
             configuration: configuration,
             logger: logger
@@ -125,6 +151,8 @@ public struct LithApp {
             hasher: hasher,
             router: router,
             passwordResets: passwordResets,
+            emailVerifications: emailVerifications,
+            emailChanges: emailChanges,
             mailer: mailer,
             mailSignal: mailSignal,
             boundPort: boundPort,
@@ -139,6 +167,8 @@ public struct LithApp {
         accounts: Accounts,
         authentication: Authentication,
         passwordResets: PasswordResets,
+        emailVerifications: EmailVerifications,
+        emailChanges: EmailChanges,
         pages: Pages,
         configuration: AppConfiguration,
         logger: Logger
@@ -173,10 +203,12 @@ public struct LithApp {
             errorPage: errorPages.page
         )
 
-        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages)
-        let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages)
-        let dashboard = DashboardHandler(pages: pages)
-        let account = AccountHandlers(accounts: accounts, authentication: authentication, store: store, pages: pages)
+        let mode = emailVerifications.mode
+        let signup = SignupHandlers(accounts: accounts, authentication: authentication, pages: pages, verifications: emailVerifications)
+        let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages, verifications: emailVerifications)
+        let dashboard = DashboardHandler(pages: pages, verification: mode)
+        let account = AccountHandlers(accounts: accounts, authentication: authentication, store: store, pages: pages, verification: mode)
+        let email = EmailHandlers(verifications: emailVerifications, changes: emailChanges, authentication: authentication, account: account)
         let reset = PasswordResetHandlers(resets: passwordResets, authentication: authentication, pages: pages, accounts: accounts)
 
         routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
@@ -192,6 +224,11 @@ public struct LithApp {
         routes.post("/account/sessions/revoke", use: account.revokeSession)
         routes.post("/account/sessions/revoke-others", use: account.revokeOtherSessions)
         routes.post("/account/delete", use: account.deleteAccount)
+        routes.post("/account/email", use: email.requestChange)
+        routes.public.get("/account/email/confirm/:token", use: email.confirmChange)
+        routes.public.get("/email/verify/:token", use: email.verify)
+        routes.public.post("/email/verify/resend", use: email.resend)
+        routes.post("/email/verify/later", use: email.later)
         routes.guestOnly.get("/password/forgot", use: reset.showForgot)
         routes.guestOnly.post("/password/forgot", use: reset.submitForgot)
         routes.public.get("/password/reset/:token", use: reset.openLink)

@@ -31,6 +31,15 @@ struct MailOptions: ParsableArguments {
     )
     var mailOutbox: String?
 
+    @Option(
+        help: """
+            Whether an account's address must be proved by a mailed link: off, optional (a banner asks until it is), \
+            required (no sign-in until it is; signup then never says whether an address has an account). \
+            (env: LITH_EMAIL_VERIFICATION; default: optional)
+            """
+    )
+    var emailVerification: String?
+
     func settings(_ environment: Environment) throws -> MailSettings {
         var settings = MailSettings()
         if let text = smtpURL ?? environment["LITH_SMTP_URL"] {
@@ -51,6 +60,12 @@ struct MailOptions: ParsableArguments {
             do { settings.from = try MailFrom(parsing: text) } catch { throw CLIError("--mail-from: \(error.message)") }
         }
         settings.outboxFolder = mailOutbox ?? environment["LITH_MAIL_OUTBOX"]
+        if let text = emailVerification ?? environment["LITH_EMAIL_VERIFICATION"] {
+            guard let mode = EmailVerificationMode(rawValue: text.lowercased()) else {
+                throw CLIError("--email-verification must be off, optional or required, not '\(text)'")
+            }
+            settings.emailVerification = mode
+        }
         return settings
     }
 

@@ -64,7 +64,10 @@ struct CreateUser: AsyncParsableCommand {
 }
 
 struct ListUsers: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List every account, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List every account, oldest first: id, email, created, and when the address was confirmed (or 'unconfirmed')."
+    )
 
     @OptionGroup var database: DatabaseOptions
 
@@ -76,7 +79,8 @@ struct ListUsers: AsyncParsableCommand {
             return
         }
         for user in users {
-            console.write("\(user.id)\t\(user.email)\t\(user.createdAt.formatted(.iso8601))\n")
+            let confirmed = user.emailVerifiedAt.map { $0.formatted(.iso8601) } ?? "unconfirmed"
+            console.write("\(user.id)\t\(user.email)\t\(user.createdAt.formatted(.iso8601))\t\(confirmed)\n")
         }
     }
 }

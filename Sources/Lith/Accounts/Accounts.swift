@@ -225,6 +225,9 @@ public struct Accounts: Sendable {
     public func setPassword(of user: User, to password: Password, from client: Client, recordingAs event: SecurityEvent.Kind) async throws {
         try await store.changePassword(userID: user.id, to: try await hasher.hash(password), at: clock())
         try await links?.deleteLinks(userID: user.id, purpose: .passwordReset)
+        // An address change asked for before it may be the work of whoever
+        // the new password shuts out.
+        try await links?.deleteLinks(userID: user.id, purpose: .emailChange)
         await securityLog.record(SecurityEvent(event, at: clock(), user: user, client: client))
     }
 
@@ -241,7 +244,7 @@ public struct Accounts: Sendable {
     static let wrongCurrentPassword = "That is not your current password."
 
     /// The current password of a signed-in user, checked under the throttle.
-    private func checkCurrentPassword(_ raw: String, of user: User, from client: Client) async throws -> Bool {
+    func checkCurrentPassword(_ raw: String, of user: User, from client: Client) async throws -> Bool {
         guard let password = try? Password(raw) else { return false }
         let admission = try await throttle.admitLogin(Throttle.LoginKeys(email: user.email.value, address: client.address))
         guard let (_, encoded) = try await store.credentials(userID: user.id),

@@ -64,7 +64,7 @@ public struct PasswordResets: Sendable {
         let started = ContinuousClock.now
         let email: EmailAddress
         do { email = try EmailAddress(rawEmail) } catch { throw FieldErrors([.email: error.message]) }
-        try await accounts.throttle.admitPasswordReset(email: email.value, from: client.address)
+        try await accounts.throttle.admitMailedLink(email: email.value, from: client.address)
         let user = try await store.user(email: email)
         if let user {
             let token = LinkToken.generate()

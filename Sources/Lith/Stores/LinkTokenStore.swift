@@ -4,6 +4,10 @@ import Foundation
 public enum LinkPurpose: String, Sendable, CaseIterable {
     /// "Forgot your password?": sets a new password.
     case passwordReset = "password_reset"
+    /// Proves the account's address reaches its owner.
+    case emailVerification = "email_verification"
+    /// Moves the account to a new address, once that address is proved.
+    case emailChange = "email_change"
 }
 
 /// A link token as the store keeps it (by digest).
@@ -12,12 +16,16 @@ public struct LinkTokenRecord: Sendable, Equatable {
     public let userID: User.ID
     public let createdAt: Date
     public let expiresAt: Date
+    /// The address the link was mailed to, when that matters: the one a
+    /// verification proves, the new one an address change moves to.
+    public let email: EmailAddress?
 
-    public init(purpose: LinkPurpose, userID: User.ID, createdAt: Date, expiresAt: Date) {
+    public init(purpose: LinkPurpose, userID: User.ID, createdAt: Date, expiresAt: Date, email: EmailAddress? = nil) {
         self.purpose = purpose
         self.userID = userID
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.email = email
     }
 }
 

@@ -184,6 +184,20 @@ enum Migrations {
                 "CREATE INDEX mail_outbox_due ON mail_outbox(status, next_attempt_at)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "verified addresses, and the address a link is for",
+            sqlite: [
+                "ALTER TABLE users ADD COLUMN email_verified_at INTEGER",
+                // A verification link names the address it verifies (dead once
+                // the address changes); an address-change link, the new address.
+                "ALTER TABLE link_tokens ADD COLUMN email TEXT",
+            ],
+            postgres: [
+                "ALTER TABLE users ADD COLUMN email_verified_at BIGINT",
+                "ALTER TABLE link_tokens ADD COLUMN email TEXT",
+            ]
+        ),
     ]
 }
 

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 @_spi(Testing) public enum StoreOperation: String, Sendable, CaseIterable {
     case migrate
     case insertUser, user, credentials, users, deleteUser, upgradePasswordHash, changePassword, passwordHashSettings
+    case markEmailVerified, changeEmail
     case insertSession, session, sessions, touchSession, deleteSession, deleteSessions, deleteExpiredSessions
     case sharedSecret
     case counters, addFailure, recordSuccess, deleteCounters, deleteExpiredCounters

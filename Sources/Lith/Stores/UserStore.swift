@@ -39,6 +39,16 @@ public protocol UserStore: Sendable {
     /// Returns whether the account exists.
     @discardableResult func changePassword(userID: User.ID, to hash: PasswordHash, at now: Date) async throws -> Bool
 
+    /// Marks `email` verified at `now`, if it is still the account's
+    /// address (a link to an address since changed proves nothing). Returns
+    /// whether it was.
+    @discardableResult func markEmailVerified(userID: User.ID, email: EmailAddress, at now: Date) async throws -> Bool
+
+    /// Moves the account to `email`, verified at `now` (the change is made
+    /// by opening a link mailed there). Throws ``StoreError/emailTaken`` if
+    /// another account has it. Returns whether the account exists.
+    @discardableResult func changeEmail(userID: User.ID, to email: EmailAddress, at now: Date) async throws -> Bool
+
     /// Replaces the hash of an unchanged password with one at today's
     /// parameters; `passwordChangedAt` stays, since the password didn't change.
     /// A missing account is no error.

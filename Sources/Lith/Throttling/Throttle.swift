@@ -133,9 +133,10 @@ public struct Throttle: Sendable {
         try await admitCounted([(CounterKey(.signupAddress, address: address.throttleGroup), .address)])
     }
 
-    /// Before a reset link is sent for `email` to someone at `address`:
-    /// throws ``Throttled``, or counts it, whether or not the account exists.
-    public func admitPasswordReset(email: String, from address: IPAddress?) async throws {
+    /// Before a mailed link (a reset, a verification, an address change) is
+    /// sent for `email` to someone at `address`: throws ``Throttled``, or
+    /// counts it, whether or not the account exists.
+    public func admitMailedLink(email: String, from address: IPAddress?) async throws {
         var keys: [(CounterKey, Throttled.Scope)] = [(CounterKey(.resetAccount, email: EmailAddress.throttleKey(email)), .account)]
         if let address { keys.append((CounterKey(.resetAddress, address: address.throttleGroup), .address)) }
         try await admitCounted(keys)

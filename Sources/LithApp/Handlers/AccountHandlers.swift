@@ -8,6 +8,7 @@ struct AccountHandlers: Sendable {
     let authentication: Authentication
     let store: any SecurityEventStore
     let pages: Pages
+    let verification: EmailVerificationMode
 
     /// What the page lists of the security log.
     static let recentEvents = 20
@@ -82,7 +83,7 @@ struct AccountHandlers: Sendable {
     }
 
     /// The account page as it is now, with `adjust` applied (a form's errors).
-    private func page(
+    func page(
         status: HTTPResponse.Status = .ok,
         retryAfter: Int? = nil,
         context: BasicLithRequestContext,
@@ -98,6 +99,7 @@ struct AccountHandlers: Sendable {
             events: try await events,
             minimumPasswordLength: accounts.passwordPolicy.minimumLength
         )
+        page.showsVerification = verification != .off
         adjust(&page)
         var response = pages.render(page, status: status, auth: context.auth)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
@@ -113,5 +115,27 @@ enum AppFlash {
 
     static let passwordReset = Flash("password_reset", message: "Your password has been reset. Log in with your new password.", kind: .success)
 
-    static let all = [passwordChanged, otherSessionsEnded, accountDeleted, passwordReset]
+    static let emailVerified = Flash("email_verified", message: "Your email address is confirmed.", kind: .success)
+    static let verificationRefused = Flash(
+        "verification_refused",
+        message: "This confirmation link has expired or has already been used. Log in to ask for a new one."
+    )
+    static let verificationSent = Flash(
+        "verification_sent",
+        message: "If that address has an account waiting to be confirmed, a new link is on its way. It works for 24 hours.",
+        kind: .success
+    )
+    static let verificationThrottled = Flash("verification_throttled", message: "Too many links were asked for. Try again in a few minutes.")
+    static let emailChangeSent = Flash(
+        "email_change_sent",
+        message: "Check your inbox: we sent a link to the new address. Your address changes when you open it.",
+        kind: .success
+    )
+    static let emailChanged = Flash("email_changed", message: "Your email address has been changed.", kind: .success)
+    static let emailChangeRefused = Flash("email_change_refused", message: EmailChanges.LinkRefused.message)
+
+    static let all = [
+        passwordChanged, otherSessionsEnded, accountDeleted, passwordReset, emailVerified, verificationRefused, verificationSent,
+        verificationThrottled, emailChangeSent, emailChanged, emailChangeRefused,
+    ]
 }

@@ -6,6 +6,10 @@ struct LoginHandlers: Sendable {
     let accounts: Accounts
     let authentication: Authentication
     let pages: Pages
+    let verifications: EmailVerifications
+
+    /// Said only after the right password, so it tells nothing to a guesser.
+    static let unverified = "Please confirm your email address first: open the link we mailed to you, or ask for a new one below."
 
     /// One message for an unknown email and a wrong password, so the page
     /// doesn't tell an attacker which accounts exist.
@@ -31,6 +35,11 @@ struct LoginHandlers: Sendable {
             guard let user = try await accounts.authenticate(email: page.email, password: form.text("password"), from: client) else {
                 page.fields.formError = Self.invalidCredentials
                 return pages.render(page, status: .unprocessableContent, auth: context.auth)
+            }
+            guard verifications.maySignIn(user) else {
+                page.fields.formError = Self.unverified
+                page.offerResend = true
+                return pages.render(page, status: .forbidden, auth: context.auth)
             }
             return try await authentication.logIn(
                 user,

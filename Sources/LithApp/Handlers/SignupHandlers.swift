@@ -1,11 +1,14 @@
 import Hummingbird
 import Lith
 
-/// `GET /signup` and `POST /signup`: a new account, signed in at once.
+/// `GET /signup` and `POST /signup`: a new account, signed in at once
+/// (its address to be confirmed), or, when verification is `required`,
+/// "Check your inbox" whether or not the address had an account.
 struct SignupHandlers: Sendable {
     let accounts: Accounts
     let authentication: Authentication
     let pages: Pages
+    let verifications: EmailVerifications
 
     func show(_ request: Request, context: BasicLithRequestContext) -> Response {
         pages.render(SignupPage(minimumPasswordLength: accounts.passwordPolicy.minimumLength), auth: context.auth)
@@ -15,12 +18,23 @@ struct SignupHandlers: Sendable {
         let form = context.form
         var page = SignupPage(email: form.text("email"), minimumPasswordLength: accounts.passwordPolicy.minimumLength)
         do {
+            let client = authentication.client(of: request, context: context)
+            if verifications.mode == .required {
+                try await verifications.signUpQuietly(
+                    email: page.email,
+                    password: form.text("password"),
+                    confirmation: form.text("password_confirmation"),
+                    from: client
+                )
+                return pages.render(CheckInboxPage(email: page.email), auth: context.auth)
+            }
             let user = try await accounts.register(
                 email: page.email,
                 password: form.text("password"),
                 confirmation: form.text("password_confirmation"),
-                from: authentication.client(of: request, context: context)
+                from: client
             )
+            try await verifications.accountCreated(user)
             var response = try await authentication.logIn(user, request: request, context: context)
             authentication.flash(.signedUp, on: &response, context: context)
             return response

@@ -16,11 +16,23 @@ struct AccountPage: Page {
     /// The form-level message above the change-password or delete form.
     var passwordFormError = ""
     var deleteError = ""
+    /// Whether the address's state is shown (not in `off` mode).
+    var showsVerification = true
+    /// The change-email form: what was typed, its errors.
+    var newEmail = ""
+    var emailChangeErrors = FieldErrors()
+    var emailChangeFormError = ""
 
-    var title: String { passwordErrors.isEmpty && passwordFormError.isEmpty && deleteError.isEmpty ? "Your account" : "Error: Your account" }
+    var title: String {
+        let clean =
+            passwordErrors.isEmpty && passwordFormError.isEmpty && deleteError.isEmpty && emailChangeErrors.isEmpty && emailChangeFormError.isEmpty
+        return clean ? "Your account" : "Error: Your account"
+    }
 
     func fill(_ model: inout PageModel) {
         model["email"] = .text(user.email.value)
+        model["email_verified_at"] = .text(showsVerification ? user.emailVerifiedAt.map(UTCDateText.minutes) ?? "" : "")
+        model["email_unverified"] = .flag(showsVerification && !user.isEmailVerified)
         model["member_since"] = .text(UTCDateText.minutes(user.createdAt))
         model["password_changed_at"] = .text(UTCDateText.minutes(user.passwordChangedAt))
         model["minimum_password_length"] = .text(String(minimumPasswordLength))
@@ -35,6 +47,12 @@ struct AccountPage: Page {
         model["other_sessions"] = .flag(sessions.contains { $0.id != current.id })
         model["has_events"] = .flag(!events.isEmpty)
         model["events"] = .list(events.map(row))
+        model["new_email"] = .text(newEmail)
+        model["new_email_error"] = .text(emailChangeErrors[.email] ?? "")
+        model["email_change_password_error"] = .text(emailChangeErrors[.currentPassword] ?? "")
+        model["email_change_form_error"] = .text(emailChangeFormError)
+        model["new_email_focus"] = .flag(emailChangeErrors[.email] != nil)
+        model["email_change_password_focus"] = .flag(emailChangeErrors[.email] == nil && emailChangeErrors[.currentPassword] != nil)
         model["delete_error"] = .text(deleteError)
     }
 

@@ -54,6 +54,9 @@ struct LoginPage: Page {
     var next = ""
     var rememberMe = false
     var fields = FormFields()
+    /// The account's address isn't confirmed yet (`required` mode): a
+    /// button sends a new link.
+    var offerResend = false
 
     var title: String { fields.title("Log in") }
 
@@ -62,6 +65,7 @@ struct LoginPage: Page {
         model["next"] = .text(next)
         model["remember_me"] = .flag(rememberMe)
         fields.fill(&model)
+        model["offer_resend"] = .flag(offerResend)
     }
 }
 
@@ -86,10 +90,13 @@ struct DashboardPage: Page {
     static let isWide = true
     let user: User
     let session: SessionRecord
+    /// The banner asking to open the verification link.
+    var asksToVerify = false
 
     var title: String { "Dashboard" }
 
     func fill(_ model: inout PageModel) {
+        model["verify_banner"] = .flag(asksToVerify)
         model["email"] = .text(user.email.value)
         model["signed_in_at"] = .text(UTCDateText.minutes(session.createdAt))
         model["signed_in_at_iso"] = .text(UTCDateText.iso8601(session.createdAt))
@@ -129,5 +136,18 @@ extension String {
         // Most echoes are printable ASCII: nothing to filter, no scalar walk.
         if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
         return String(String.UnicodeScalarView(unicodeScalars.filter { $0.properties.generalCategory != .control }))
+    }
+}
+
+/// After a signup in `required` mode: the same page whether the address was
+/// new (its link is on the way) or had an account (its owner is told).
+struct CheckInboxPage: Page {
+    static let template = "check-inbox"
+    let email: String
+
+    var title: String { "Check your inbox" }
+
+    func fill(_ model: inout PageModel) {
+        model["email"] = .text(email.withoutControlCharacters)
     }
 }

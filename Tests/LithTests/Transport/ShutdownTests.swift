@@ -55,9 +55,10 @@ struct ShutdownTests {
         }
         // then shutdown waits the grace period, not the 30 s the body may take
         // (the black-box suite holds a real process to grace + 1 s; a test
-        // process busy with other suites needs some slack)
+        // process busy with other suites needs slack: 5 s was once missed by
+        // 97 ms, so 10, still a third of the 30 s a stalled body may take)
         #expect(took >= .milliseconds(900))
-        #expect(took < .seconds(5))
+        #expect(took < .seconds(10))
     }
 
     @Test func withNothingInProgressShutdownIsImmediateEvenWithIdleConnections() async throws {

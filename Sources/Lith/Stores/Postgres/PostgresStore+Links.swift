@@ -3,12 +3,18 @@ import PostgresNIO
 
 extension PostgresStore: LinkTokenStore, OutboxStore {
     enum LinkColumns {
-        static let list = "purpose, user_id, created_at, expires_at"
-        typealias Row = (String, Int64, Int64, Int64)
+        static let list = "purpose, user_id, created_at, expires_at, email"
+        typealias Row = (String, Int64, Int64, Int64, String?)
 
         static func record(_ row: Row) -> LinkTokenRecord? {
             guard let purpose = LinkPurpose(rawValue: row.0) else { return nil }
-            return LinkTokenRecord(purpose: purpose, userID: row.1, createdAt: Date(unixSeconds: row.2), expiresAt: Date(unixSeconds: row.3))
+            return LinkTokenRecord(
+                purpose: purpose,
+                userID: row.1,
+                createdAt: Date(unixSeconds: row.2),
+                expiresAt: Date(unixSeconds: row.3),
+                email: row.4.map(EmailAddress.init(stored:))
+            )
         }
     }
 
@@ -31,9 +37,10 @@ extension PostgresStore: LinkTokenStore, OutboxStore {
                 try await connection.query(
                     """
                     INSERT INTO link_tokens (token_hash, \(unescaped: LinkColumns.list))
-                    VALUES (\(digest), \(record.purpose.rawValue), \(record.userID), \(created), \(expires))
+                    VALUES (\(digest), \(record.purpose.rawValue), \(record.userID), \(created), \(expires), \(record.email?.value))
                     ON CONFLICT (user_id, purpose) DO UPDATE SET
-                        token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+                        token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+                        email = EXCLUDED.email
                     """,
                     logger: logger
                 )

@@ -5,11 +5,17 @@ extension PostgresStore: UserStore {
     /// The columns a ``User`` is read from, and how: the one place their
     /// order is written down (every query selecting a user starts with them).
     enum UserColumns {
-        static let list = "u.id, u.email, u.created_at, u.password_changed_at"
-        typealias Row = (Int64, String, Int64, Int64)
+        static let list = "u.id, u.email, u.created_at, u.password_changed_at, u.email_verified_at"
+        typealias Row = (Int64, String, Int64, Int64, Int64?)
 
         static func user(_ row: Row) -> User {
-            User(id: row.0, email: EmailAddress(stored: row.1), createdAt: Date(unixSeconds: row.2), passwordChangedAt: Date(unixSeconds: row.3))
+            User(
+                id: row.0,
+                email: EmailAddress(stored: row.1),
+                createdAt: Date(unixSeconds: row.2),
+                passwordChangedAt: Date(unixSeconds: row.3),
+                emailVerifiedAt: row.4.map { Date(unixSeconds: $0) }
+            )
         }
     }
 
@@ -45,8 +51,8 @@ extension PostgresStore: UserStore {
             let rows = try await connection.query(
                 "SELECT \(unescaped: UserColumns.list), u.password_hash FROM users u WHERE u.email = \(email.value)"
             )
-            for try await row in rows.decode((Int64, String, Int64, Int64, String).self) {
-                return (UserColumns.user((row.0, row.1, row.2, row.3)), row.4)
+            for try await row in rows.decode((Int64, String, Int64, Int64, Int64?, String).self) {
+                return (UserColumns.user((row.0, row.1, row.2, row.3, row.4)), row.5)
             }
             return nil
         }
@@ -81,8 +87,8 @@ extension PostgresStore {
     public func credentials(userID: User.ID) async throws -> (user: User, passwordHash: String)? {
         try await run(.credentials) { connection in
             let rows = try await connection.query("SELECT \(unescaped: UserColumns.list), u.password_hash FROM users u WHERE u.id = \(userID)")
-            for try await row in rows.decode((Int64, String, Int64, Int64, String).self) {
-                return (UserColumns.user((row.0, row.1, row.2, row.3)), row.4)
+            for try await row in rows.decode((Int64, String, Int64, Int64, Int64?, String).self) {
+                return (UserColumns.user((row.0, row.1, row.2, row.3, row.4)), row.5)
             }
             return nil
         }
@@ -113,6 +119,35 @@ extension PostgresStore {
             )
             for try await _ in rows.decode(Int64.self) { return true }
             return false
+        }
+    }
+
+    @discardableResult
+    public func markEmailVerified(userID: User.ID, email: EmailAddress, at now: Date) async throws -> Bool {
+        try await run(.markEmailVerified) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE users SET email_verified_at = COALESCE(email_verified_at, \(now.unixSeconds))
+                WHERE id = \(userID) AND email = \(email.value) RETURNING id
+                """
+            )
+            for try await _ in rows.decode(Int64.self) { return true }
+            return false
+        }
+    }
+
+    @discardableResult
+    public func changeEmail(userID: User.ID, to email: EmailAddress, at now: Date) async throws -> Bool {
+        try await run(.changeEmail) { connection in
+            do {
+                let rows = try await connection.query(
+                    "UPDATE users SET email = \(email.value), email_verified_at = \(now.unixSeconds) WHERE id = \(userID) RETURNING id"
+                )
+                for try await _ in rows.decode(Int64.self) { return true }
+                return false
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                throw StoreError.emailTaken
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ struct SessionLookup: PostgresPreparedStatement {
         WHERE s.token_hash = ANY($1)
         """
 
-    typealias Row = (Int64, String, Int64, Int64, String, String, Int64, Int64, Int64, Int64, Bool, String?, String?)
+    typealias Row = (Int64, String, Int64, Int64, Int64?, String, String, Int64, Int64, Int64, Int64, Bool, String?, String?)
 
     let tokenHashes: [String]
 
@@ -30,13 +30,13 @@ struct SessionLookup: PostgresPreparedStatement {
     }
 
     /// The session's token hash (to match it to its lookup).
-    static func tokenHash(_ row: Row) -> String { row.5 }
+    static func tokenHash(_ row: Row) -> String { row.6 }
 
     /// The session and its user.
     static func decode(_ row: Row) -> (SessionRecord, User) {
-        let user = PostgresStore.UserColumns.user((row.0, row.1, row.2, row.3))
+        let user = PostgresStore.UserColumns.user((row.0, row.1, row.2, row.3, row.4))
         let session = PostgresStore.SessionColumns.session(
-            (row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12),
+            (row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13),
             userID: user.id
         )
         return (session, user)

@@ -3,7 +3,7 @@ import SQLiteNIO
 
 extension SQLiteStore: LinkTokenStore, OutboxStore {
     enum LinkColumns {
-        static let list = "purpose, user_id, created_at, expires_at"
+        static let list = "purpose, user_id, created_at, expires_at, email"
 
         static func record(_ row: SQLiteRow) -> LinkTokenRecord? {
             guard let purpose = row.column("purpose")?.string.flatMap(LinkPurpose.init(rawValue:)),
@@ -13,7 +13,8 @@ extension SQLiteStore: LinkTokenStore, OutboxStore {
                 purpose: purpose,
                 userID: Int64(userID),
                 createdAt: Date(unixSeconds: Int64(row.column("created_at")?.integer ?? 0)),
-                expiresAt: Date(unixSeconds: Int64(row.column("expires_at")?.integer ?? 0))
+                expiresAt: Date(unixSeconds: Int64(row.column("expires_at")?.integer ?? 0)),
+                email: row.column("email")?.string.map(EmailAddress.init(stored:))
             )
         }
     }
@@ -29,13 +30,15 @@ extension SQLiteStore: LinkTokenStore, OutboxStore {
             // one before it, atomically.
             _ = try await writer.query(
                 """
-                INSERT INTO link_tokens (token_hash, \(LinkColumns.list)) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO link_tokens (token_hash, \(LinkColumns.list)) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (user_id, purpose) DO UPDATE SET
-                    token_hash = excluded.token_hash, created_at = excluded.created_at, expires_at = excluded.expires_at
+                    token_hash = excluded.token_hash, created_at = excluded.created_at, expires_at = excluded.expires_at,
+                    email = excluded.email
                 """,
                 [
                     .text(digest), .text(record.purpose.rawValue), .integer(Int(record.userID)),
                     .integer(Int(record.createdAt.unixSeconds)), .integer(Int(record.expiresAt.unixSeconds)),
+                    record.email.map { .text($0.value) } ?? .null,
                 ]
             )
         }
@@ -52,7 +55,8 @@ extension SQLiteStore: LinkTokenStore, OutboxStore {
                 purpose: purpose,
                 userID: row.int(1),
                 createdAt: Date(unixSeconds: row.int(2)),
-                expiresAt: Date(unixSeconds: row.int(3))
+                expiresAt: Date(unixSeconds: row.int(3)),
+                email: row.text(4).map(EmailAddress.init(stored:))
             )
         }.first ?? nil
     }

@@ -5,8 +5,8 @@ extension SQLiteStore: UserStore {
     /// The columns a ``User`` is read from, and how: the one place their
     /// order is written down (every query selecting a user starts with them).
     enum UserColumns {
-        static let list = "u.id, u.email, u.created_at, u.password_changed_at"
-        static let count: Int32 = 4
+        static let list = "u.id, u.email, u.created_at, u.password_changed_at, u.email_verified_at"
+        static let count: Int32 = 5
 
         static func user(_ row: SQLiteReader.Row) throws -> User {
             guard let email = row.text(1) else { throw StoreError.failure("unreadable user row") }
@@ -14,7 +14,8 @@ extension SQLiteStore: UserStore {
                 id: row.int(0),
                 email: EmailAddress(stored: email),
                 createdAt: Date(unixSeconds: row.int(2)),
-                passwordChangedAt: Date(unixSeconds: row.int(3))
+                passwordChangedAt: Date(unixSeconds: row.int(3)),
+                emailVerifiedAt: row.isNull(4) ? nil : Date(unixSeconds: row.int(4))
             )
         }
     }
@@ -93,6 +94,31 @@ extension SQLiteStore {
                 "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ? RETURNING id",
                 [.text(hash.encoded), .integer(Int(now.unixSeconds)), .integer(Int(userID))]
             ).isEmpty)
+        }
+    }
+
+    @discardableResult
+    public func markEmailVerified(userID: User.ID, email: EmailAddress, at now: Date) async throws -> Bool {
+        try await write(.markEmailVerified) {
+            !(try await writer.query(
+                "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ? AND email = ? RETURNING id",
+                [.integer(Int(now.unixSeconds)), .integer(Int(userID)), .text(email.value)]
+            ).isEmpty)
+        }
+    }
+
+    @discardableResult
+    public func changeEmail(userID: User.ID, to email: EmailAddress, at now: Date) async throws -> Bool {
+        try await write(.changeEmail) {
+            do {
+                return
+                    !(try await writer.query(
+                        "UPDATE users SET email = ?, email_verified_at = ? WHERE id = ? RETURNING id",
+                        [.text(email.value), .integer(Int(now.unixSeconds)), .integer(Int(userID))]
+                    ).isEmpty)
+            } catch let error as SQLiteError where Self.isUniqueViolation(error) {
+                throw StoreError.emailTaken
+            }
         }
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Moving an account to a new address: asked for on the account page with
+/// the current password, made when the link mailed to the new address is
+/// opened (so nobody can move an account to an address they don't read, or
+/// take someone else's), and told to the old address, with no link in it.
+///
+/// A taken address gets the same answer as a free one (no link is sent to
+/// it: the account can't move there), so the form doesn't tell a signed-in
+/// stranger who else has an account.
+public struct EmailChanges: Sendable {
+    let accounts: Accounts
+    let store: any UserStore & LinkTokenStore
+    let mail: MailQueue
+    let letters: AddressLetters
+    let linkOrigin: @Sendable () -> String
+    public let lifetime: TimeInterval
+    let securityLog: any SecurityLog
+    let clock: @Sendable () -> Date
+
+    public init(
+        accounts: Accounts,
+        store: any UserStore & LinkTokenStore,
+        mail: MailQueue,
+        letters: AddressLetters,
+        linkOrigin: @escaping @Sendable () -> String,
+        lifetime: TimeInterval = EmailVerifications.defaultLifetime,
+        securityLog: any SecurityLog,
+        clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.accounts = accounts
+        self.store = store
+        self.mail = mail
+        self.letters = letters
+        self.linkOrigin = linkOrigin
+        self.lifetime = lifetime
+        self.securityLog = securityLog
+        self.clock = clock
+    }
+
+    /// Why a link can't be used.
+    public struct LinkRefused: Error, Sendable, Equatable {
+        public static let message = "This link has expired or has already been used. Ask for the change again on your account page."
+    }
+
+    public static let sameAddress = "That is already your address."
+
+    /// Mails a link to `newEmail` (if no other account has it) and tells the
+    /// old address. Throws ``FieldErrors`` (a malformed or unchanged address,
+    /// a wrong current password, which counts towards the throttle like a
+    /// failed login) and ``Throttled``.
+    public func request(for user: User, newEmail rawEmail: String, currentPassword: String, from client: Client = .unknown) async throws {
+        var errors = FieldErrors()
+        var newEmail: EmailAddress?
+        do { newEmail = try EmailAddress(rawEmail) } catch { errors[.email] = error.message }
+        if newEmail == user.email { errors[.email] = Self.sameAddress }
+        // Checked even when the address is wrong, so a typo doesn't let
+        // anyone probe the password for free.
+        if try await !accounts.checkCurrentPassword(currentPassword, of: user, from: client) {
+            errors[.currentPassword] = Accounts.wrongCurrentPassword
+        }
+        guard errors.isEmpty, let newEmail else { throw errors }
+        try await accounts.throttle.admitMailedLink(email: newEmail.value, from: client.address)
+        let now = clock()
+        if try await store.user(email: newEmail) == nil {
+            let token = LinkToken.generate()
+            let record = LinkTokenRecord(
+                purpose: .emailChange,
+                userID: user.id,
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(lifetime),
+                email: newEmail
+            )
+            let message = letters.changeLink(
+                to: newEmail,
+                link: EmailVerifications.link(linkOrigin(), "/account/email/confirm/", token),
+                lifetime: lifetime
+            )
+            try await store.issueLink(digest: token.digest, record: record, mail: mail.composer.compose(message))
+        }
+        try await mail.send(letters.changeRequested(to: user.email, newAddress: newEmail, at: now))
+        await securityLog.record(SecurityEvent(.emailChangeRequested, at: now, user: user, email: newEmail, client: client))
+    }
+
+    /// Moves the account to the address the link was sent to, which counts
+    /// as verified (the link was opened there); the link is used up.
+    /// Throws ``LinkRefused`` for an unknown, used or expired link, or when
+    /// the address was taken by another account meanwhile.
+    @discardableResult
+    public func confirm(_ token: LinkToken, from client: Client = .unknown) async throws -> User {
+        guard let record = try await store.useLink(digest: token.digest, purpose: .emailChange),
+            record.expiresAt > clock(), let newEmail = record.email,
+            let user = try await store.credentials(userID: record.userID)?.user,
+            // Asked for before the password last changed: whoever asked may
+            // have been the one the password change shut out.
+            record.createdAt >= user.passwordChangedAt
+        else { throw LinkRefused() }
+        let now = clock()
+        do {
+            guard try await store.changeEmail(userID: user.id, to: newEmail, at: now) else { throw LinkRefused() }
+        } catch StoreError.emailTaken {
+            throw LinkRefused()
+        }
+        // A verification link to the old address proves nothing now.
+        try await store.deleteLinks(userID: user.id, purpose: .emailVerification)
+        let moved = User(
+            id: user.id,
+            email: newEmail,
+            createdAt: user.createdAt,
+            passwordChangedAt: user.passwordChangedAt,
+            emailVerifiedAt: Date(unixSeconds: now.unixSeconds)
+        )
+        await securityLog.record(SecurityEvent(.emailChanged, at: now, user: moved, client: client))
+        return moved
+    }
+}
