@@ -106,7 +106,7 @@ What each check proves:
     password is too close to your email address. …"), each as 4a demands
     (focus, title, alert, aria-invalid, aria-describedby naming the error);
     the same email with a good password then signs up.
- Checks 15-16 run the server with --mail-outbox (a temporary folder per
+ Checks 15-17c run the server with --mail-outbox (a temporary folder per
  check) and read the mail there (.eml, quoted-printable decoded).
  15. Forgot password, as a person does it: A signs up and stays signed in;
     B opens /login, clicks "Forgot your password?", types the email and
@@ -132,6 +132,49 @@ What each check proves:
     #password (new password). With BROWSER_SCREENSHOTS, each of these pages
     is saved at both sizes.
  16b. The same at 1280×800.
+ Checks 17a-17c browse at http://localhost:PORT, the origin of the mail's
+ links (without --public-url), so a browser following a link keeps its cookies.
+ 17a. --email-verification required, end to end: signing up answers "Check
+    your inbox" with no session (/dashboard then leads to /login) and mails
+    "Confirm your Lith address"; signing up again with that address answers
+    the same page and mails its owner "Your Lith account" (no link); before
+    confirming, a wrong password says "Invalid email or password" only, the
+    right one answers 403 with the role="alert" "Please confirm your email
+    address first: …" and a shown "Send a new confirmation link" button;
+    pressing it says "If that address has an account waiting to be confirmed,
+    …" and mails a new link, which makes the first one dead ("This
+    confirmation link has expired or has already been used. …"); the new
+    link lands on /login with "Your email address is confirmed.", and then
+    the password logs in (the dashboard says Hello).
+ 17b. The default (optional) mode: after signing up the dashboard shows the
+    banner "Please confirm your email address: open the link we mailed to
+    EMAIL." with "Send a new link" and "Not now"; "Send a new link" says so
+    and mails a new link; the account page says "Address confirmed: Not
+    yet…" with a "Send a new link" button; "Not now" hides the banner, also
+    after a reload, by a browser-session cookie (no expiry; without it the
+    banner is back); the replaced first link is refused, the banner stays;
+    the new link lands on /dashboard with "Your email address is
+    confirmed." and no banner (also after a reload); the account page then
+    shows a confirmation date; the used link again is refused.
+ 17c. Changing the email address on the account page: a wrong current
+    password is an accessible error as 4a demands (on
+    #email_change_password), the typed address kept; with the right one,
+    /account says "Check your inbox: we sent a link to the new address. …"
+    and the address is unchanged; the new address gets "Confirm your new
+    Lith address" with the link, the old one "Your Lith address is being
+    changed" naming the new address, without a link; the link lands on
+    /account with "Your email address has been changed.", the new address
+    in the facts and the navbar, confirmed (a date); after Logout the old
+    address says "Invalid email or password", the new one logs in; the used
+    link again is refused.
+ 17d. Layout at 390×844 (mobile emulation) and 1280×800, long email: the
+    "Check your inbox" card (required mode), the dashboard's banner
+    (optional mode: above the card, its text ≥ 4.5:1), the account page's
+    first card (Not yet + "Send a new link") and its change-email card: no
+    horizontal scrolling, nothing in them beyond the viewport's sides, no
+    text wider than its box, fields at least half their form wide with a
+    shown <label for>. With BROWSER_SCREENSHOTS each of these is also saved
+    as an element screenshot at both sizes (17d-verify-layout-*.png).
 
 Environment: LITH_BIN (the binary, default .build/debug/lith),
 BROWSER_ONLY=15,16 (run only the checks numbered so: `16` is 16a and 16b,
@@ -1609,10 +1652,11 @@ RESET_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/password/reset/([A-Za-z0-9_-]{
 MIN_TEXT_CONTRAST = 4.5  # WCAG 1.4.3, normal text
 
 
-def mail_server(ctx):
-    """A server writing its mail to a fresh outbox folder: (server, outbox)."""
+def mail_server(ctx, extra=()):
+    """A server writing its mail to a fresh outbox folder (with `extra`
+    flags): (server, outbox)."""
     outbox = tempfile.mkdtemp(prefix=f"{ctx.slug}-outbox-", dir=ctx.suite.dir)
-    return ctx.server(extra=["--mail-outbox", outbox]), outbox
+    return ctx.server(extra=["--mail-outbox", outbox, *extra]), outbox
 
 
 def read_mail(path):
@@ -1655,17 +1699,23 @@ def outbox_listing(outbox):
 def reset_link(mail):
     """The reset link of a mail: (link, problems). The text part's link, which
     the HTML part's href must repeat."""
+    return link_in_mail(mail, RESET_LINK_RE, "reset")
+
+
+def link_in_mail(mail, pattern, what):
+    """The `what` link (matching `pattern`) of a mail: (link, problems). The
+    text part's link, which the HTML part's href must repeat."""
     problems = []
-    text_links = RESET_LINK_RE.findall(mail["parts"].get("text/plain", ""))
-    text_link = RESET_LINK_RE.search(mail["parts"].get("text/plain", ""))
+    text_links = pattern.findall(mail["parts"].get("text/plain", ""))
+    text_link = pattern.search(mail["parts"].get("text/plain", ""))
     hrefs = [html_unescape(h) for h in re.findall(r'href="([^"]*)"', mail["parts"].get("text/html", ""))]
-    html_links = [h for h in hrefs if RESET_LINK_RE.fullmatch(h)]
+    html_links = [h for h in hrefs if pattern.fullmatch(h)]
     if not text_link:
-        problems.append(f"no reset link in the mail's text part: {mail['parts'].get('text/plain', '')[:300]!r}")
+        problems.append(f"no {what} link in the mail's text part: {mail['parts'].get('text/plain', '')[:300]!r}")
     elif len(set(text_links)) != 1:
-        problems.append(f"the text part has {len(set(text_links))} different reset links")
+        problems.append(f"the text part has {len(set(text_links))} different {what} links")
     if not html_links:
-        problems.append(f"no reset link among the HTML part's hrefs {hrefs}")
+        problems.append(f"no {what} link among the HTML part's hrefs {hrefs}")
     elif text_link and html_links[0] != text_link.group(0):
         problems.append(f"the HTML part links to {html_links[0]}, the text part to {text_link.group(0)}")
     link = text_link.group(0) if text_link else (html_links[0] if html_links else None)
@@ -1938,6 +1988,535 @@ def check_reset_layout(ctx, size):
     return not problems, ("; ".join(problems) + " — " if problems else "") + "; ".join(seen)
 
 
+# MARK: email verification and email change (check 17)
+
+
+VERIFY_SUBJECT = "Confirm your Lith address"
+SIGNUP_ATTEMPT_SUBJECT = "Your Lith account"
+CHANGE_SUBJECT = "Confirm your new Lith address"
+CHANGE_TOLD_SUBJECT = "Your Lith address is being changed"
+CHECK_INBOX = "Check your inbox"
+UNVERIFIED = "Please confirm your email address first: open the link we mailed to you, or ask for a new one below."
+EMAIL_VERIFIED = "Your email address is confirmed."
+VERIFY_REFUSED = "This confirmation link has expired or has already been used. Log in to ask for a new one."
+VERIFICATION_SENT = "If that address has an account waiting to be confirmed, a new link is on its way. It works for 24 hours."
+BANNER = "Please confirm your email address: open the link we mailed to"
+EMAIL_CHANGE_SENT = "Check your inbox: we sent a link to the new address. Your address changes when you open it."
+EMAIL_CHANGED = "Your email address has been changed."
+CHANGE_REFUSED = "This link has expired or has already been used. Ask for the change again on your account page."
+VERIFY_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/email/verify/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+CHANGE_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/account/email/confirm/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+LATER_COOKIE = "lith_verify_later"
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+
+
+class LinkOrigin:
+    """A server as its mail's links name it (without --public-url,
+    http://localhost:PORT): a browser that browses here keeps its cookies
+    when it follows a link from the mail, as it would on a real site."""
+
+    def __init__(self, server):
+        self.server = server
+        self.port = server.port
+
+    def url(self, path):
+        return f"http://localhost:{self.port}{path}"
+
+
+def mailed_link(outbox, subject, to, pattern, what, server, seen=()):
+    """Waits for the mail `subject` to `to` and returns (mail, its link at
+    the server's link origin, problems); StepFailed if no mail or no link."""
+    mail = wait_for_mail(outbox, subject, to, seen=seen)
+    require(mail, f"no mail {subject!r} to {to} in the outbox within {MAIL_WAIT} s (it holds: {outbox_listing(outbox)}; "
+            f"server log: {tail(server.stderr_path, 3)})")
+    link, problems = link_in_mail(mail, pattern, what)
+    require(link, "; ".join(problems))
+    link, origin_problem = link_on_server(link, server)
+    return mail, link, problems + ([origin_problem] if origin_problem else [])
+
+
+BANNER_JS = """
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const banner = document.querySelector('main .banner');
+return {
+  // Said anywhere on the page: a banner that lost its class still counts as shown.
+  said: document.body.innerText.includes(arguments[0]),
+  banner: banner && shown(banner) ? {text: text(banner.querySelector('p')), role: banner.getAttribute('role'),
+                                     buttons: [...banner.querySelectorAll('button')].filter(shown).map(text)} : null,
+};
+"""
+
+
+def banner_state(browser):
+    """The 'confirm your address' banner: None if the page doesn't ask, else
+    what it says and its buttons."""
+    state = browser.driver.execute_script(BANNER_JS, BANNER)
+    if not state["said"] and not state["banner"]:
+        return None
+    return state["banner"] or {"text": None, "role": None, "buttons": []}
+
+
+FACTS_JS = """
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const facts = {};
+for (const dt of document.querySelectorAll('dl.facts dt')) facts[text(dt)] = text(dt.nextElementSibling);
+return facts;
+"""
+
+
+def account_facts(browser):
+    """The account page's facts (Email, Address confirmed, …), term → text."""
+    facts = browser.driver.execute_script(FACTS_JS)
+    require(facts, f"no facts (dl.facts) on the account page {describe(browser)}")
+    return facts
+
+
+def shown_buttons(browser, text, form_action):
+    return [b for b in browser.driver.find_elements(By.XPATH, f"//form[@action='{form_action}']//button[normalize-space()='{text}']")
+            if b.is_displayed()]
+
+
+def check_required_verification(ctx):
+    server, outbox = mail_server(ctx, ["--email-verification", "required"])
+    site = LinkOrigin(server)
+    browser = ctx.browser(performance_log=True)
+    email = unique_email("required")
+    problems = []
+
+    # Given a server that requires a confirmed address, when a person signs up,
+    # then "Check your inbox" answers, with no session.
+    ctx.step = "signing up"
+    fill_signup(browser, site, email)
+    inbox = page_state(browser)
+    require(inbox["h1"] == CHECK_INBOX and inbox["title"].startswith(CHECK_INBOX) and not inbox["who"],
+            f"after 'Create account': expected a {CHECK_INBOX!r} page, not signed in, got signed in as {inbox['who']!r}, "
+            f"alerts {inbox['alerts']} {describe(browser, inbox)}")
+    if email not in inbox["body"]:
+        problems.append(f"the {CHECK_INBOX!r} page doesn't name {email}")
+    if session_cookie(browser):
+        problems.append("the signup set a session cookie")
+    ctx.step = "opening /dashboard after signing up"
+    open_page(browser, site, "/dashboard")
+    path, next_ = path_and_next(browser)
+    if path != "/login" or page_state(browser)["who"]:
+        problems.append(f"/dashboard right after signing up → {describe(browser)}, not /login (a session was started)")
+    ctx.step = "waiting for the confirmation mail"
+    first, first_link, link_problems = mailed_link(outbox, VERIFY_SUBJECT, email, VERIFY_LINK_RE, "confirmation", server)
+    problems += link_problems
+
+    # When the same address signs up again, then the page is the same, and
+    # the address's owner is told (no link).
+    ctx.step = "signing up again with the same address"
+    fill_signup(browser, site, email, NEW_PASSWORD)
+    again = page_state(browser)
+    if again["h1"] != CHECK_INBOX or again["body"] != inbox["body"] or again["who"]:
+        problems.append(f"signing up again with a taken address answered differently: {describe(browser, again)}, "
+                        f"body {again['body'][:200]!r} vs {inbox['body'][:200]!r}")
+    ctx.step = "waiting for the 'someone tried' mail"
+    attempt = wait_for_mail(outbox, SIGNUP_ATTEMPT_SUBJECT, email, seen={first["file"]})
+    if not attempt:
+        problems.append(f"no mail {SIGNUP_ATTEMPT_SUBJECT!r} to {email} after the second signup (outbox: {outbox_listing(outbox)})")
+    elif "/email/verify/" in "".join(attempt["parts"].values()):
+        problems.append(f"the {SIGNUP_ATTEMPT_SUBJECT!r} mail carries a confirmation link")
+
+    # When they log in before confirming: a wrong password says only
+    # "Invalid email or password"; the right one says "confirm first" (403)
+    # and offers a new link.
+    ctx.step = "logging in with a wrong password before confirming"
+    open_page(browser, site, "/login")
+    log_in(browser, email, WRONG_PASSWORD)
+    wrong = page_state(browser)
+    if not any(INVALID_LOGIN in a for a in wrong["alerts"]) or UNVERIFIED in wrong["body"] or wrong["who"]:
+        problems.append(f"a wrong password before confirming: alerts {wrong['alerts']}, signed in as {wrong['who']!r} "
+                        f"(expected only {INVALID_LOGIN!r}) {describe(browser, wrong)}")
+    ctx.step = "logging in with the right password before confirming"
+    last_document(browser, site)  # drop what came before
+    log_in(browser, email, PASSWORD)
+    early = page_state(browser)
+    status = last_document(browser, site)
+    resend = shown_buttons(browser, "Send a new confirmation link", "/email/verify/resend")
+    require(UNVERIFIED in early["alerts"] and not early["who"] and resend,
+            f"the right password before confirming: expected a role=alert {UNVERIFIED!r} and a shown 'Send a new "
+            f"confirmation link' button, got alerts {early['alerts']}, {len(resend)} buttons, signed in as {early['who']!r} "
+            f"{describe(browser, early)}")
+    if not status or status[0] != 403:
+        problems.append(f"the right password before confirming answered {status[0] if status else '?'}, not 403")
+
+    # When they press "Send a new confirmation link", then a second mail
+    # comes with a new link, and the first one is dead.
+    ctx.step = "pressing 'Send a new confirmation link'"
+    press(browser, resend[0], "'Send a new confirmation link'")
+    sent = page_state(browser)
+    if not sent["path"].startswith("/login") or sent["flash"] != VERIFICATION_SENT:
+        problems.append(f"after 'Send a new confirmation link': flash {sent['flash']!r} {describe(browser, sent)} "
+                        f"(expected /login saying {VERIFICATION_SENT!r})")
+    ctx.step = "waiting for the second confirmation mail"
+    seen = {first["file"]} | ({attempt["file"]} if attempt else set())
+    second, link, link_problems = mailed_link(outbox, VERIFY_SUBJECT, email, VERIFY_LINK_RE, "confirmation", server, seen=seen)
+    problems += link_problems
+    require(link != first_link, "the second confirmation mail carries the same link as the first")
+    ctx.step = "opening the first (replaced) link"
+    open_link(browser, first_link)
+    stale = page_state(browser)
+    if stale["flash"] != VERIFY_REFUSED or stale["who"]:
+        problems.append(f"the replaced first link: flash {stale['flash']!r} {describe(browser, stale)} (expected {VERIFY_REFUSED!r})")
+
+    # When they open the new link, then the login page says the address is
+    # confirmed, and the password logs in.
+    ctx.step = "opening the confirmation link"
+    open_link(browser, link)
+    confirmed = page_state(browser)
+    require(urlsplit(browser.driver.current_url).path == "/login" and confirmed["flash"] == EMAIL_VERIFIED and not confirmed["who"],
+            f"opening the link: expected /login saying {EMAIL_VERIFIED!r}, got flash {confirmed['flash']!r}, signed in as "
+            f"{confirmed['who']!r} {describe(browser, confirmed)}")
+    ctx.step = "logging in after confirming"
+    log_in(browser, email, PASSWORD)
+    home = page_state(browser)
+    ok_home = home["path"] == "/dashboard" and home["who"] == email and (home["h1"] or "").startswith("Hello")
+    if not ok_home:
+        problems.append(f"logging in after confirming: alerts {home['alerts']}, signed in as {home['who']!r} {describe(browser, home)}")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"signup → {inbox['title']!r}, no session, /dashboard → {path}?next={next_}; mail {first['subject']!r}; the same "
+        f"address again → the same page and {'a' if attempt else 'NO'} {SIGNUP_ATTEMPT_SUBJECT!r} mail; wrong password → "
+        f"{wrong['alerts']}; right password → {status[0] if status else '?'} {early['alerts']} with 'Send a new confirmation "
+        f"link'; pressing it → {sent['flash']!r} and a new link; the first link → {stale['flash']!r}; the new link → "
+        f"/login {confirmed['flash']!r}; logging in → "
+        f"{home['path']} {home['h1']!r}")
+
+
+def check_verification_banner(ctx):
+    server, outbox = mail_server(ctx)
+    site = LinkOrigin(server)
+    browser = ctx.browser()
+    email = unique_email("banner")
+    problems = []
+
+    # Given the default (optional) mode, when a person signs up, then the
+    # dashboard asks them to confirm their address, with two buttons.
+    ctx.step = "signing up"
+    sign_up(browser, site, email)
+    banner = banner_state(browser)
+    require(banner and banner["text"] == f"{BANNER} {email}." and {"Send a new link", "Not now"} <= set(banner["buttons"]),
+            f"after signing up: expected a banner {BANNER + ' ' + email + '.'!r} with 'Send a new link' and 'Not now', "
+            f"got {banner} {describe(browser)}")
+    ctx.step = "waiting for the confirmation mail"
+    first, first_link, link_problems = mailed_link(outbox, VERIFY_SUBJECT, email, VERIFY_LINK_RE, "confirmation", server)
+    problems += link_problems
+
+    # When they press "Send a new link", then the dashboard says so, and a
+    # second mail brings a new link.
+    ctx.step = "pressing 'Send a new link'"
+    press(browser, button(browser, "Send a new link", within="//form[@action='/email/verify/resend']"), "'Send a new link'")
+    sent = page_state(browser)
+    if sent["path"] != "/dashboard" or sent["flash"] != VERIFICATION_SENT or not banner_state(browser):
+        problems.append(f"after 'Send a new link': flash {sent['flash']!r}, banner {banner_state(browser)} {describe(browser, sent)} "
+                        f"(expected /dashboard saying {VERIFICATION_SENT!r}, the banner still there)")
+    ctx.step = "waiting for the second confirmation mail"
+    _, link, link_problems = mailed_link(outbox, VERIFY_SUBJECT, email, VERIFY_LINK_RE, "confirmation", server,
+                                         seen={first["file"]})
+    problems += link_problems
+    require(link != first_link, "the second confirmation mail carries the same link as the first")
+
+    ctx.step = "opening the account page before confirming"
+    open_account(browser)
+    before = account_facts(browser)
+    account_resend = shown_buttons(browser, "Send a new link", "/email/verify/resend")
+    if not (before.get("Address confirmed") or "").startswith("Not yet") or not account_resend:
+        problems.append(f"the account page before confirming says Address confirmed: {before.get('Address confirmed')!r}, "
+                        f"{len(account_resend)} 'Send a new link' buttons (expected 'Not yet' and one)")
+
+    # When they press "Not now", then the banner is gone, also after a
+    # reload, until the browser session ends (its cookie has no expiry).
+    ctx.step = "pressing 'Not now'"
+    open_page(browser, site, "/dashboard")
+    press(browser, button(browser, "Not now", within="//form[@action='/email/verify/later']"), "'Not now'")
+    later = page_state(browser)
+    require(later["path"] == "/dashboard" and later["who"] == email and not banner_state(browser),
+            f"after 'Not now': expected the dashboard without the banner, got banner {banner_state(browser)}, signed in as "
+            f"{later['who']!r} {describe(browser, later)}")
+    reload_page(browser)
+    if banner_state(browser):
+        problems.append("the banner came back on reloading the dashboard after 'Not now'")
+    cookie = next((c for c in browser.driver.get_cookies() if c["name"].endswith(LATER_COOKIE)), None)
+    if not cookie:
+        problems.append(f"no {LATER_COOKIE} cookie after 'Not now' (cookies {[c['name'] for c in browser.driver.get_cookies()]})")
+    else:
+        if "expiry" in cookie:
+            problems.append(f"the {cookie['name']} cookie outlives the browser session (expiry {cookie['expiry']})")
+        ctx.step = "ending the 'Not now' cookie, as closing the browser does"
+        browser.driver.delete_cookie(cookie["name"])
+        reload_page(browser)
+        if not banner_state(browser):
+            problems.append("without the 'Not now' cookie (a new browser session) the banner stays away, though the address "
+                            "is not confirmed")
+
+    # When they open the replaced link, then it is refused; when they open
+    # the new one, then the address is confirmed and the banner is gone.
+    ctx.step = "opening the first (replaced) link"
+    open_link(browser, first_link)
+    stale = page_state(browser)
+    if stale["flash"] != VERIFY_REFUSED or not banner_state(browser):
+        problems.append(f"the replaced first link: flash {stale['flash']!r}, banner {banner_state(browser)} "
+                        f"{describe(browser, stale)} (expected {VERIFY_REFUSED!r} and the banner)")
+    ctx.step = "opening the confirmation link"
+    open_link(browser, link)
+    confirmed = page_state(browser)
+    require(confirmed["path"] == "/dashboard" and confirmed["flash"] == EMAIL_VERIFIED and confirmed["who"] == email,
+            f"opening the link signed in: expected /dashboard saying {EMAIL_VERIFIED!r}, got flash {confirmed['flash']!r}, "
+            f"signed in as {confirmed['who']!r} {describe(browser, confirmed)}")
+    if banner_state(browser):
+        problems.append(f"the banner is still there after confirming: {banner_state(browser)}")
+    reload_page(browser)
+    if banner_state(browser):
+        problems.append("the banner is back on reloading the dashboard after confirming")
+    ctx.step = "opening the account page after confirming"
+    open_account(browser)
+    after = account_facts(browser)
+    if not DATE_RE.fullmatch(after.get("Address confirmed") or "") or shown_buttons(browser, "Send a new link", "/email/verify/resend"):
+        problems.append(f"the account page after confirming says Address confirmed: {after.get('Address confirmed')!r} "
+                        "(expected a date, and no 'Send a new link')")
+    ctx.step = "opening the used link again"
+    open_link(browser, link)
+    used = page_state(browser)
+    if used["flash"] != VERIFY_REFUSED:
+        problems.append(f"the used link again: flash {used['flash']!r} {describe(browser, used)} (expected {VERIFY_REFUSED!r})")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"signup → banner {banner['text']!r} {banner['buttons']}; 'Send a new link' → {sent['flash']!r}, a second link; "
+        f"account page 'Address confirmed': {before.get('Address confirmed')!r}; 'Not now' → no banner (also after a reload), "
+        f"back without its cookie; the first link → {stale['flash']!r}; the new link → {confirmed['path']} "
+        f"{confirmed['flash']!r}, no banner; account page {after.get('Address confirmed')!r}; the link again → {used['flash']!r}")
+
+
+def check_email_change(ctx):
+    server, outbox = mail_server(ctx)
+    site = LinkOrigin(server)
+    browser = ctx.browser()
+    email, new_email = unique_email("old-address"), unique_email("new-address")
+    problems = []
+
+    # Given a signed-in person on their account page, when they ask for a
+    # new address with a wrong password, then the form says so (as 4a
+    # demands of signup) and keeps the address typed.
+    ctx.step = "signing up"
+    sign_up(browser, site, email)
+    ctx.step = "opening the account page"
+    open_account(browser)
+    ctx.step = "asking for a new address with a wrong password"
+    type_into(browser, "#new_email", new_email)
+    type_into(browser, "#email_change_password", WRONG_PASSWORD)
+    press(browser, button(browser, "Change email address"), "'Change email address'")
+    field_problems, summary = field_error_problems(browser, "email_change_password", "current password")
+    problems += [f"a wrong password: {p}" for p in field_problems]
+    kept = find(browser, "#new_email", "the new-address field").get_attribute("value")
+    if kept != new_email:
+        problems.append(f"after a wrong password the new-address field holds {kept!r}, not {new_email!r}")
+
+    # When they ask with the current password, then the account page says to
+    # check the inbox, and the address has not changed yet.
+    ctx.step = "asking for a new address with the current password"
+    type_into(browser, "#new_email", new_email)
+    type_into(browser, "#email_change_password", PASSWORD)
+    press(browser, button(browser, "Change email address"), "'Change email address'")
+    asked = page_state(browser)
+    require(asked["path"] == "/account" and asked["flash"] == EMAIL_CHANGE_SENT,
+            f"after 'Change email address': expected /account saying {EMAIL_CHANGE_SENT!r}, got flash {asked['flash']!r}, "
+            f"alerts {asked['alerts']} {describe(browser, asked)}")
+    pending = account_facts(browser)
+    if pending.get("Email") != email or asked["who"] != email:
+        problems.append(f"the address changed before the link was opened: Email {pending.get('Email')!r}, navbar {asked['who']!r}")
+
+    # Then the new address gets the link, and the old one is told (no link).
+    ctx.step = "waiting for the mail to the new address"
+    mail, link, link_problems = mailed_link(outbox, CHANGE_SUBJECT, new_email, CHANGE_LINK_RE, "change", server)
+    problems += link_problems
+    ctx.step = "waiting for the mail to the old address"
+    told = wait_for_mail(outbox, CHANGE_TOLD_SUBJECT, email, seen={mail["file"]})
+    if not told:
+        problems.append(f"no mail {CHANGE_TOLD_SUBJECT!r} to {email} (outbox: {outbox_listing(outbox)})")
+    elif new_email not in told["parts"].get("text/plain", "") or "/account/email/confirm/" in "".join(told["parts"].values()):
+        problems.append(f"the mail to the old address doesn't name {new_email}, or carries the link: {told['parts'].get('text/plain')!r}")
+
+    # When they open the link, then the account page shows the new address.
+    ctx.step = "opening the change link"
+    open_link(browser, link)
+    changed = page_state(browser)
+    facts = account_facts(browser) if changed["path"] == "/account" else {}
+    require(changed["path"] == "/account" and changed["flash"] == EMAIL_CHANGED and facts.get("Email") == new_email,
+            f"opening the link: expected /account saying {EMAIL_CHANGED!r} with Email {new_email}, got flash "
+            f"{changed['flash']!r}, facts {facts} {describe(browser, changed)}")
+    if changed["who"] != new_email:
+        problems.append(f"the navbar still says {changed['who']!r} after the change")
+    if not DATE_RE.fullmatch(facts.get("Address confirmed") or ""):
+        problems.append(f"after the change 'Address confirmed' says {facts.get('Address confirmed')!r}, not a date "
+                        "(the link proved the new address)")
+
+    # When they log out and in again, then only the new address logs in.
+    ctx.step = "logging out, logging in with the old address"
+    log_out(browser)
+    log_in(browser, email, PASSWORD)
+    old = page_state(browser)
+    if not any(INVALID_LOGIN in a for a in old["alerts"]) or old["who"]:
+        problems.append(f"the old address: alerts {old['alerts']}, signed in as {old['who']!r} {describe(browser, old)}")
+    ctx.step = "logging in with the new address"
+    log_in(browser, new_email, PASSWORD)
+    new = page_state(browser)
+    if new["path"] != "/dashboard" or new["who"] != new_email or not (new["h1"] or "").startswith("Hello"):
+        problems.append(f"the new address did not log in: alerts {new['alerts']}, signed in as {new['who']!r} {describe(browser, new)}")
+    ctx.step = "opening the used change link again"
+    open_link(browser, link)
+    used = page_state(browser)
+    if used["flash"] != CHANGE_REFUSED:
+        problems.append(f"the used change link again: flash {used['flash']!r} {describe(browser, used)} (expected {CHANGE_REFUSED!r})")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + (
+        f"wrong password → {summary}; 'Change email address' → {asked['flash']!r}; mail {mail['subject']!r} to the new "
+        f"address, {told['subject'] if told else 'NO mail'!r} to the old; the link → {changed['path']} {changed['flash']!r}, "
+        f"Email {facts.get('Email')!r}, confirmed {facts.get('Address confirmed')!r}; old address → {old['alerts']}; new "
+        f"address → {new['path']} {new['h1']!r}; the link again → {used['flash']!r}")
+
+
+REGION_LAYOUT_JS = """
+const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; };
+const text = el => el ? el.textContent.replace(/\\s+/g, ' ').trim() : null;
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).trim().split(/\\s+/).join('.') : '')
+  + " '" + text(el).slice(0, 40) + "'";
+const region = document.querySelector(arguments[0]);
+if (!region || !shown(region)) return null;
+const inside = [region, ...region.querySelectorAll('*')].filter(el => el.tagName !== 'INPUT' || el.type !== 'hidden').filter(shown);
+return {
+  innerWidth: window.innerWidth,
+  innerHeight: window.innerHeight,
+  scrollWidth: document.documentElement.scrollWidth,
+  region: box(region),
+  // Anything in the region that reaches beyond the viewport's sides.
+  beyond: inside.filter(el => { const b = box(el); return b.left < -0.5 || b.right > window.innerWidth + 0.5; })
+    .map(el => Object.assign(box(el), {what: describe(el)})),
+  // Text wider than its own box (a word that doesn't break), inputs aside (their value scrolls).
+  spilling: inside.filter(el => !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) && getComputedStyle(el).display !== 'inline'
+                                && el.scrollWidth > el.clientWidth + 1)
+    .map(el => ({what: describe(el), scrollWidth: el.scrollWidth, clientWidth: el.clientWidth})),
+  fields: [...region.querySelectorAll('input, select, textarea')].filter(c => c.type !== 'hidden' && shown(c)).map(c => {
+    const label = c.id ? document.querySelector('label[for="' + CSS.escape(c.id) + '"]') : null;
+    const b = label && box(label);
+    const form = c.closest('form');
+    return Object.assign(box(c), {what: '#' + c.id, formWidth: form ? box(form).width : null, label: label ? text(label) : null,
+                                  labelShown: !!label && shown(label) && b.width > 1 && b.height > 1 && b.right > 0 && b.left < window.innerWidth});
+  }),
+  buttons: [...region.querySelectorAll('button')].filter(shown).map(b => Object.assign(box(b), {text: text(b)})),
+};
+"""
+
+
+def set_viewport_and_settle(browser, size):
+    """Emulates `size` and waits (briefly) for the page to be laid out at its width."""
+    browser.set_viewport(size)
+    deadline = time.monotonic() + FOCUS_WAIT
+    while browser.driver.execute_script("return window.innerWidth") != size[0] and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def save_region_shot(browser, css, name):
+    """With BROWSER_SCREENSHOTS: the element `css` saved as `name` (scrolled
+    into view, so a card below the fold is in the picture); returns the file."""
+    directory = browser.suite.screenshots
+    if not directory:
+        return None
+    path = os.path.join(directory, f"{browser.slug}-{name}.png")
+    element = find(browser, css)
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", element)
+    element.screenshot(path)
+    browser.driver.execute_script("window.scrollTo(0, 0)")
+    return path
+
+
+def region_problems(browser, css, size):
+    """What is wrong with the region `css` laid out at `size`: the page
+    scrolling sideways, anything in the region beyond the viewport's sides,
+    text spilling out of its box, a field narrower than half its form or
+    without a shown <label for>. Returns (problems, summary)."""
+    width = size[0]
+    layout = browser.driver.execute_script(REGION_LAYOUT_JS, css)
+    if layout is None:
+        return [f"no shown {css}"], f"no {css}"
+    inner = layout["innerWidth"]
+    problems = []
+    if inner != width:
+        problems.append(f"laid out {inner} px wide, not {width} (viewport meta tag?)")
+    if layout["scrollWidth"] > inner:
+        problems.append(f"horizontal scrolling: page {layout['scrollWidth']} px wide in a {inner} px viewport")
+    beyond = [f"{b['what']} at x={b['left']:.0f}-{b['right']:.0f}" for b in layout["beyond"]]
+    if beyond:
+        problems.append(f"beyond the {inner} px viewport: {beyond[:4]}")
+    spilling = [f"{s['what']} ({s['scrollWidth']} px of content in {s['clientWidth']} px)" for s in layout["spilling"]]
+    if spilling:
+        problems.append(f"content wider than its box: {spilling[:4]}")
+    narrow = [f"{f['what']} {f['width']:.0f} px" for f in layout["fields"] if f["formWidth"] and f["width"] < 0.5 * f["formWidth"]]
+    if narrow:
+        problems.append(f"fields narrower than half their form: {narrow}")
+    unlabelled = [f["what"] for f in layout["fields"] if not f["label"] or not f["labelShown"]]
+    if unlabelled:
+        problems.append(f"no shown <label for> on {unlabelled}")
+    region = layout["region"]
+    summary = (f"{width}×{size[1]}: page {layout['scrollWidth']}/{inner} px, {css} x={region['left']:.0f}-{region['right']:.0f}, "
+               f"buttons {[b['text'] for b in layout['buttons']]}")
+    return problems, summary
+
+
+def check_verification_layout(ctx):
+    required = ctx.server(extra=["--email-verification", "required"])
+    optional = LinkOrigin(ctx.server())  # another host name: the two servers' cookies kept apart
+    browser = ctx.browser()
+    problems, seen, shots = [], [], []
+
+    def look(where, css, label):
+        """The region `css` of the page shown, at a phone's and a desktop's size."""
+        for size in (PHONE, DESKTOP):
+            set_viewport_and_settle(browser, size)
+            region, summary = region_problems(browser, css, size)
+            problems.extend(f"{where} at {size[0]}×{size[1]}: {p}" for p in region)
+            seen.append(f"{where} {summary}")
+            shot = save_region_shot(browser, css, f"{label}-{size[0]}x{size[1]}")
+            if shot:
+                shots.append(os.path.basename(shot))
+        set_viewport_and_settle(browser, PHONE)
+
+    # Given a long address on a phone, when a person signs up where
+    # confirmation is required, then "Check your inbox" fits the screen.
+    browser.set_viewport(PHONE)
+    ctx.step = "signing up where confirmation is required"
+    fill_signup(browser, required, LONG_EMAIL)
+    require(page_state(browser)["h1"] == CHECK_INBOX, f"signing up did not answer {CHECK_INBOX!r}: {describe(browser)}")
+    look("the check-inbox page", "main .card", "check-inbox")
+
+    # When they sign up where it is optional, then the dashboard's banner fits,
+    # sits above the card, and its text is readable (≥ 4.5:1).
+    ctx.step = "signing up where confirmation is optional"
+    sign_up(browser, optional, LONG_EMAIL)
+    require(banner_state(browser), f"no banner on the dashboard after signing up {describe(browser)}")
+    look("the dashboard's banner", "main .banner", "dashboard-banner")
+    banner_text = find(browser, "main .banner p", "the banner's text")
+    colour = parse_colour(browser.driver.execute_script("return getComputedStyle(arguments[0]).color", banner_text))
+    behind = backdrop(browser, banner_text)
+    ratio = contrast(over(colour, behind), behind)
+    if ratio < MIN_TEXT_CONTRAST:
+        problems.append(f"the banner's text {hex_colour(colour)} on {hex_colour(behind)}: {ratio:.2f}:1, below {MIN_TEXT_CONTRAST:g}:1")
+    above = browser.driver.execute_script(
+        "const b = document.querySelector('main .banner'), c = document.querySelector('main .card');"
+        "return b && c ? b.getBoundingClientRect().bottom <= c.getBoundingClientRect().top + 0.5 : null")
+    if not above:
+        problems.append("the banner is not above the dashboard's card")
+
+    # When they open the account page, then its "Address confirmed" card (with
+    # its button) and the change-email card fit.
+    ctx.step = "opening the account page"
+    open_account(browser)
+    look("the account page's first card", "main .card", "account-facts")
+    look("the change-email card", "main section[aria-labelledby='email-heading']", "account-change-email")
+    return not problems, ("; ".join(problems) + " — " if problems else "") + "; ".join(seen) + (
+        f"; banner text {ratio:.1f}:1" + (f"; screenshots {shots}" if shots else ""))
+
+
 # (name, short name for files, function[, time limit if not CHECK_TIMEOUT])
 CHECKS = [
     ("1. signup → dashboard → logout → login with next", "1-round-trip", check_round_trip),
@@ -1964,6 +2543,11 @@ CHECKS = [
     ("15. forgot password, as a person does it", "15-password-reset", check_password_reset, 60),
     ("16a. reset pages on a phone 390×844", "16a-reset-phone", lambda ctx: check_reset_layout(ctx, PHONE), 45),
     ("16b. reset pages on a desktop 1280×800", "16b-reset-desktop", lambda ctx: check_reset_layout(ctx, DESKTOP), 45),
+    ("17a. required email confirmation, end to end", "17a-verify-required", check_required_verification, 60),
+    ("17b. the dashboard's confirm-your-address banner", "17b-verify-banner", check_verification_banner, 60),
+    ("17c. changing the email address from the account page", "17c-email-change", check_email_change, 60),
+    ("17d. check-inbox, banner and change-email card at 390×844 and 1280×800", "17d-verify-layout",
+     check_verification_layout, 60),
 ]
 
 

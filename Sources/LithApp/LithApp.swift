@@ -208,7 +208,13 @@ public struct LithApp {
         let login = LoginHandlers(accounts: accounts, authentication: authentication, pages: pages, verifications: emailVerifications)
         let dashboard = DashboardHandler(pages: pages, verification: mode)
         let account = AccountHandlers(accounts: accounts, authentication: authentication, store: store, pages: pages, verification: mode)
-        let email = EmailHandlers(verifications: emailVerifications, changes: emailChanges, authentication: authentication, account: account)
+        let email = EmailHandlers(
+            verifications: emailVerifications,
+            changes: emailChanges,
+            authentication: authentication,
+            account: account,
+            pages: pages
+        )
         let reset = PasswordResetHandlers(resets: passwordResets, authentication: authentication, pages: pages, accounts: accounts)
 
         routes.public.get("/") { _, _ in Response.redirect(to: authentication.homePath, type: .found) }
@@ -225,7 +231,8 @@ public struct LithApp {
         routes.post("/account/sessions/revoke-others", use: account.revokeOtherSessions)
         routes.post("/account/delete", use: account.deleteAccount)
         routes.post("/account/email", use: email.requestChange)
-        routes.public.get("/account/email/confirm/:token", use: email.confirmChange)
+        routes.public.get("/account/email/confirm/:token", use: email.showConfirmChange)
+        routes.public.post("/account/email/confirm", use: email.confirmChange)
         routes.public.get("/email/verify/:token", use: email.verify)
         routes.public.post("/email/verify/resend", use: email.resend)
         routes.post("/email/verify/later", use: email.later)

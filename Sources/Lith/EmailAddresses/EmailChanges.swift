@@ -82,18 +82,25 @@ public struct EmailChanges: Sendable {
         await securityLog.record(SecurityEvent(.emailChangeRequested, at: now, user: user, email: newEmail, client: client))
     }
 
+    /// The address `token` would move its account to, if the link can still
+    /// be used; uses nothing up. The link's page shows it and asks for a
+    /// click: a mail scanner that fetches every link must not move an
+    /// account to an address someone mistyped.
+    public func pendingAddress(for token: LinkToken) async throws -> EmailAddress? {
+        guard let record = try await store.link(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
+            try await valid(record) != nil
+        else { return nil }
+        return newEmail
+    }
+
     /// Moves the account to the address the link was sent to, which counts
     /// as verified (the link was opened there); the link is used up.
     /// Throws ``LinkRefused`` for an unknown, used or expired link, or when
     /// the address was taken by another account meanwhile.
     @discardableResult
     public func confirm(_ token: LinkToken, from client: Client = .unknown) async throws -> User {
-        guard let record = try await store.useLink(digest: token.digest, purpose: .emailChange),
-            record.expiresAt > clock(), let newEmail = record.email,
-            let user = try await store.credentials(userID: record.userID)?.user,
-            // Asked for before the password last changed: whoever asked may
-            // have been the one the password change shut out.
-            record.createdAt >= user.passwordChangedAt
+        guard let record = try await store.useLink(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
+            let user = try await valid(record)
         else { throw LinkRefused() }
         let now = clock()
         do {
@@ -112,5 +119,15 @@ public struct EmailChanges: Sendable {
         )
         await securityLog.record(SecurityEvent(.emailChanged, at: now, user: moved, client: client))
         return moved
+    }
+
+    /// The record's user, if the link may still be used.
+    private func valid(_ record: LinkTokenRecord) async throws -> User? {
+        guard record.expiresAt > clock(), let user = try await store.credentials(userID: record.userID)?.user,
+            // Asked for before the password last changed: whoever asked may
+            // have been the one the password change shut out.
+            record.createdAt >= user.passwordChangedAt
+        else { return nil }
+        return user
     }
 }

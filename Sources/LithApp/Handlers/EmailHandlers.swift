@@ -5,12 +5,14 @@ import Lith
 /// The account's address: the verification link and "resend"
 /// (`GET /email/verify/{token}`, `POST /email/verify/resend`), putting the
 /// banner away (`POST /email/verify/later`), and moving the account to a new
-/// address (`POST /account/email`, `GET /account/email/confirm/{token}`).
+/// address (`POST /account/email`; the mailed link `GET /account/email/confirm/{token}`
+/// shows a button that posts to `POST /account/email/confirm`).
 struct EmailHandlers: Sendable {
     let verifications: EmailVerifications
     let changes: EmailChanges
     let authentication: Authentication
     let account: AccountHandlers
+    let pages: Pages
 
     /// The link from the signup mail. It works once; the token is spent
     /// before the redirect, so the URL left in the history is worthless.
@@ -97,11 +99,27 @@ struct EmailHandlers: Sendable {
         return response
     }
 
+    /// The link from the mail: a page naming the new address, with a button.
+    /// Opening the link changes nothing, so a mail scanner that fetches every
+    /// link can't move an account to an address someone mistyped.
+    func showConfirmChange(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
+        guard let token = context.parameters.get("token").flatMap({ LinkToken(text: $0) }),
+            let newEmail = try await changes.pendingAddress(for: token)
+        else {
+            var response = Response.redirect(to: context.auth.isSignedIn ? "/account" : "/login", type: .normal)
+            authentication.flash(AppFlash.emailChangeRefused, on: &response, context: context)
+            return response
+        }
+        var response = pages.render(ConfirmEmailChangePage(token: token.text, newEmail: newEmail.value), auth: context.auth)
+        // The token is in this page's URL: no Referer may carry it away.
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+
     func confirmChange(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
         var response = Response.redirect(to: context.auth.isSignedIn ? "/account" : "/login", type: .normal)
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         var flash = AppFlash.emailChangeRefused
-        if let token = context.parameters.get("token").flatMap({ LinkToken(text: $0) }) {
+        if let token = LinkToken(text: context.form.text("token")) {
             do {
                 try await changes.confirm(token, from: authentication.client(of: request, context: context))
                 flash = AppFlash.emailChanged

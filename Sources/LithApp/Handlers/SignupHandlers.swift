@@ -34,7 +34,10 @@ struct SignupHandlers: Sendable {
                 confirmation: form.text("password_confirmation"),
                 from: client
             )
-            try await verifications.accountCreated(user)
+            // The account exists now: a link that couldn't be queued (the
+            // database blinked) is not a failed signup; the banner's
+            // "Send a new link" makes another.
+            try? await verifications.accountCreated(user)
             var response = try await authentication.logIn(user, request: request, context: context)
             authentication.flash(.signedUp, on: &response, context: context)
             return response

@@ -151,3 +151,18 @@ struct CheckInboxPage: Page {
         model["email"] = .text(email.withoutControlCharacters)
     }
 }
+
+/// The page of an address-change link: the new address and one button.
+struct ConfirmEmailChangePage: Page {
+    static let template = "confirm-email"
+    static let hasGuestForm = true
+    let token: String
+    let newEmail: String
+
+    var title: String { "Confirm your new address" }
+
+    func fill(_ model: inout PageModel) {
+        model["new_email"] = .text(newEmail)
+        model["token"] = .text(token)
+    }
+}

@@ -24,6 +24,18 @@ struct EmailChangeTests {
         try await browser.submit(["email": email, "current_password": password], from: "/account", action: "/account/email")
     }
 
+    /// Clicks "Use this address" on the link's page (or posts `token` with a fresh CSRF token).
+    static func confirm(_ browser: TestBrowser, link: String) async throws -> TestPage {
+        let page = try await browser.get(link)
+        let token = try #require(page.inputValue("token", inFormWithAction: "/account/email/confirm"))
+        return try await browser.submit(["token": token], from: link, action: "/account/email/confirm")
+    }
+
+    static func confirm(_ browser: TestBrowser, token: String) async throws -> TestPage {
+        let csrf = try #require(try await browser.get("/account").csrfToken(forFormWithAction: "/account/email"))
+        return try await browser.post("/account/email/confirm", fields: ["csrf_token": csrf, "token": token])
+    }
+
     static func link(_ mail: [OutgoingMail], to email: String) -> String? {
         guard let link = mail.last(where: { $0.to.value == email })?.links.first(where: { $0.contains("/account/email/confirm/") }) else {
             return nil
@@ -45,8 +57,12 @@ struct EmailChangeTests {
             #expect(notice.links.isEmpty)
             // and the account hasn't moved yet
             #expect(try await app.store.user(email: EmailAddress("ada@example.com")) != nil)
-            // when the link is opened
-            let opened = try await browser.get(link)
+            // when the link is opened, nothing moves yet: its page asks for a click
+            let page = try await browser.get(link)
+            #expect(page.status == .ok && page.body.contains("ada.new@example.com"))
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(try await app.store.user(email: EmailAddress("ada@example.com")) != nil)
+            let opened = try await Self.confirm(browser, link: link)
             #expect(opened.location == "/account")
             // then the account has the new address, confirmed, and logs in with it
             let moved = try #require(try await app.store.user(email: EmailAddress("ada.new@example.com")))
@@ -56,6 +72,9 @@ struct EmailChangeTests {
             #expect(loggedIn.location == "/dashboard")
             // and the link doesn't work twice
             let again = try await browser.follow(try await browser.get(link))
+            #expect(again.body.contains("This link has expired or has already been used."))
+            let replayed = try await browser.follow(try await Self.confirm(browser, token: String(link.split(separator: "/").last!)))
+            #expect(replayed.body.contains("This link has expired or has already been used."))
             #expect(again.body.contains("This link has expired or has already been used."))
             let kinds = try await app.store.events(userID: moved.id, limit: 20).map(\.kind)
             #expect(kinds.contains(.emailChangeRequested) && kinds.contains(.emailChanged))
@@ -99,6 +118,8 @@ struct EmailChangeTests {
             // then the link is dead and the address stays
             let opened = try await browser.follow(try await browser.get(link))
             #expect(opened.body.contains("This link has expired or has already been used."))
+            let posted = try await browser.follow(try await Self.confirm(browser, token: String(link.split(separator: "/").last!)))
+            #expect(posted.body.contains("This link has expired or has already been used."))
             #expect(try await app.store.user(email: EmailAddress("ada@example.com")) != nil)
         }
     }
