@@ -162,7 +162,10 @@ What each check proves:
     /account says "Check your inbox: we sent a link to the new address. …"
     and the address is unchanged; the new address gets "Confirm your new
     Lith address" with the link, the old one "Your Lith address is being
-    changed" naming the new address, without a link; the link lands on
+    changed" naming the new address, without a link; the link opens "Confirm
+    your new address" naming it, with a "Use this address" button, and
+    changes nothing (the navbar keeps the old address; opened a second time,
+    as a mail scanner might, the page is the same); the button lands on
     /account with "Your email address has been changed.", the new address
     in the facts and the navbar, confirmed (a date); after Logout the old
     address says "Invalid email or password", the new one logs in; the used
@@ -2003,6 +2006,7 @@ VERIFICATION_SENT = "If that address has an account waiting to be confirmed, a n
 BANNER = "Please confirm your email address: open the link we mailed to"
 EMAIL_CHANGE_SENT = "Check your inbox: we sent a link to the new address. Your address changes when you open it."
 EMAIL_CHANGED = "Your email address has been changed."
+CONFIRM_CHANGE = "Confirm your new address"
 CHANGE_REFUSED = "This link has expired or has already been used. Ask for the change again on your account page."
 VERIFY_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/email/verify/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 CHANGE_LINK_RE = re.compile(r"https?://[^\s\"'<>]+/account/email/confirm/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
@@ -2337,14 +2341,33 @@ def check_email_change(ctx):
     elif new_email not in told["parts"].get("text/plain", "") or "/account/email/confirm/" in "".join(told["parts"].values()):
         problems.append(f"the mail to the old address doesn't name {new_email}, or carries the link: {told['parts'].get('text/plain')!r}")
 
-    # When they open the link, then the account page shows the new address.
+    # When they open the link, then a page names the new address and asks for
+    # a click; opening it (twice, as a mail scanner might) changes nothing.
     ctx.step = "opening the change link"
     open_link(browser, link)
+    shown = page_state(browser)
+    use = shown_buttons(browser, "Use this address", "/account/email/confirm")
+    require(shown["h1"] == CONFIRM_CHANGE and new_email in shown["body"] and use,
+            f"opening the link: expected a page {CONFIRM_CHANGE!r} naming {new_email} with a 'Use this address' button, got "
+            f"flash {shown['flash']!r}, {len(use)} buttons {describe(browser, shown)}")
+    if shown["who"] != email:
+        problems.append(f"opening the link alone changed the navbar to {shown['who']!r}")
+    ctx.step = "opening the change link a second time"
+    open_link(browser, link)
+    twice = page_state(browser)
+    use = shown_buttons(browser, "Use this address", "/account/email/confirm")
+    require(twice["h1"] == CONFIRM_CHANGE and use,
+            f"opening the link a second time (before the click): expected {CONFIRM_CHANGE!r} again, got flash "
+            f"{twice['flash']!r} {describe(browser, twice)} (opening it must not use it up)")
+
+    # When they press "Use this address", then the account page shows the new address.
+    ctx.step = "pressing 'Use this address'"
+    press(browser, use[0], "'Use this address'")
     changed = page_state(browser)
     facts = account_facts(browser) if changed["path"] == "/account" else {}
     require(changed["path"] == "/account" and changed["flash"] == EMAIL_CHANGED and facts.get("Email") == new_email,
-            f"opening the link: expected /account saying {EMAIL_CHANGED!r} with Email {new_email}, got flash "
-            f"{changed['flash']!r}, facts {facts} {describe(browser, changed)}")
+            f"after 'Use this address': expected /account saying {EMAIL_CHANGED!r} with Email {new_email}, got flash "
+            f"{changed['flash']!r}, facts {facts} {describe(browser, changed)}; server log: {tail(server.stderr_path, 1)}")
     if changed["who"] != new_email:
         problems.append(f"the navbar still says {changed['who']!r} after the change")
     if not DATE_RE.fullmatch(facts.get("Address confirmed") or ""):
@@ -2370,7 +2393,8 @@ def check_email_change(ctx):
         problems.append(f"the used change link again: flash {used['flash']!r} {describe(browser, used)} (expected {CHANGE_REFUSED!r})")
     return not problems, ("; ".join(problems) + " — " if problems else "") + (
         f"wrong password → {summary}; 'Change email address' → {asked['flash']!r}; mail {mail['subject']!r} to the new "
-        f"address, {told['subject'] if told else 'NO mail'!r} to the old; the link → {changed['path']} {changed['flash']!r}, "
+        f"address, {told['subject'] if told else 'NO mail'!r} to the old; the link → {shown['title']!r} (twice), 'Use this "
+        f"address' → {changed['path']} {changed['flash']!r}, "
         f"Email {facts.get('Email')!r}, confirmed {facts.get('Address confirmed')!r}; old address → {old['alerts']}; new "
         f"address → {new['path']} {new['h1']!r}; the link again → {used['flash']!r}")
 
@@ -2442,7 +2466,9 @@ def region_problems(browser, css, size):
     inner = layout["innerWidth"]
     problems = []
     if inner != width:
-        problems.append(f"laid out {inner} px wide, not {width} (viewport meta tag?)")
+        # A phone zooms out to show content wider than the screen: its layout viewport grows.
+        problems.append(f"laid out {inner} px wide, not {width} "
+                        + ("(content wider than the screen: the phone zoomed out)" if inner > width else "(viewport meta tag?)"))
     if layout["scrollWidth"] > inner:
         problems.append(f"horizontal scrolling: page {layout['scrollWidth']} px wide in a {inner} px viewport")
     beyond = [f"{b['what']} at x={b['left']:.0f}-{b['right']:.0f}" for b in layout["beyond"]]

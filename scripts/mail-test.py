@@ -85,14 +85,18 @@ What each check proves:
     new Lith address” link (PORT-bound origin, both parts) to the free
     address, nothing to the taken one, and a “Your Lith address is being
     changed” notice per request to the old address with no link in it and
-    the address asked for. Before the link the new address doesn't log in;
-    opening it (signed in) → 303 /account, no-referrer, the flash, the new
-    address shown; then the new address logs in (303), the old gets 422,
-    `lith user list` has only the new one, confirmed; the security log has 2
-    email_change_requested and 1 email_changed. The link a second time →
-    refused flash; the old address's unused signup link → refused.
-11. Timing in required mode (reset throttles raised to 1000000, so a 429 is
-    not expected; any is left out of the samples and counted): 200 rounds
+    the address asked for. Opening the link, in a fresh browser (a mail
+    scanner) and in the signed-in one: 200, no-referrer, the new address and
+    a “Use this address” form carrying the token; nothing moved (the new
+    address doesn't log in, `lith user list` unchanged). Its POST → 303
+    /account, the flash, the new address shown; then the new address logs in
+    (303), the old gets 422, `lith user list` has only the new one, confirmed;
+    the security log has 2 email_change_requested and 1 email_changed. The
+    link again, its token POSTed again, and the old address's unused signup
+    link → each 303 with the refused flash, nothing changed.
+11. Timing in required mode (reset throttles raised to 1000000, so no
+    throttled answer is expected; any is left out of the samples and
+    counted: a 429 from forgot, a 303 with Retry-After from resend): 200 rounds
     (MAIL_TIMING_COUNT), each of POST /password/forgot and POST
     /email/verify/resend for an existing unconfirmed address and an unknown
     one in a shuffled order, on one connection; per endpoint the medians and
@@ -1145,7 +1149,8 @@ def token_paths(report, suite, name, smtp, server):
 def check_smtp_down(report, suite):
     name = "4. SMTP down at send time"
     smtp_port = free_port()
-    server = start_server(report, suite, "down", name, smtp_port=smtp_port)
+    # No confirmation mail at signup: the outbox's only row is the reset link.
+    server = start_server(report, suite, "down", name, smtp_port=smtp_port, extra=["--email-verification", "off"])
     if not server:
         return
     smtp = SMTPServer(suite, "down", port=smtp_port)
@@ -1207,7 +1212,8 @@ def check_refused_recipient(report, suite):
     smtp = start_smtp(report, suite, "refused", name)
     if not smtp:
         return
-    server = start_server(report, suite, "refused", name, smtp_port=smtp.port)
+    # No confirmation mail at signup: the refused address's only message is the reset link.
+    server = start_server(report, suite, "refused", name, smtp_port=smtp.port, extra=["--email-verification", "off"])
     if not server:
         smtp.stop()
         return
@@ -1991,9 +1997,38 @@ def email_change(report, suite, name, smtp, server):
     if token is None:
         return
 
-    new_before = logs_in(port, new, PASSWORD)
+    # A mail scanner fetching every link, then the person: GET shows a page
+    # with a button and moves nothing; only its POST does.
+    scanner = Client(port)
+    scanned = scanner.get(f"/account/email/confirm/{token}")
     opened = browser.get(f"/account/email/confirm/{token}")
-    landed = follow(browser, opened)
+    new_before = logs_in(port, new, PASSWORD)
+    users_before = suite.user_list(server.database)
+    hidden = re.findall(r'<input type="hidden" name="token" value="([^"]*)">', opened.text)
+    problems = []
+    for label, page in (("a fresh browser", scanned), ("the signed-in one", opened)):
+        if page.status != 200 or 'action="/account/email/confirm"' not in page.text \
+                or html.escape(new) not in page.text:
+            problems.append(f"{label}: {page}{'' if html.escape(new) in page.text else ', the new address not shown'}")
+        if (page.header("Referrer-Policy") or "").lower() != "no-referrer":
+            problems.append(f"{label}: Referrer-Policy {page.header('Referrer-Policy')}")
+        if page.sets_session():
+            problems.append(f"{label}: a session cookie")
+    if hidden != [token]:
+        problems.append(f"hidden token field {'missing' if not hidden else 'differs from the link'}")
+    if new_before is not False:
+        problems.append(f"the new address logs in after the GETs: {new_before}")
+    if owner.lower() not in users_before or new.lower() in users_before:
+        problems.append("`lith user list` changed")
+    report.check(f"{name}: opening the link shows a button and moves nothing", not problems,
+                 f"GET /account/email/confirm/<token> in a fresh browser → {scanned}, in the signed-in one → "
+                 f"{opened} (Referrer-Policy {opened.header('Referrer-Policy')}, “Use this address” form "
+                 f"{'with' if hidden == [token] else 'WITHOUT'} the token); afterwards the new address logs in: "
+                 f"{new_before}; `lith user list` still has the old address: {owner.lower() in users_before}"
+                 + wrong(problems))
+
+    posted = browser.post("/account/email/confirm", {"token": token})
+    landed = follow(browser, posted)
     new_after = Client(port).login(new, PASSWORD)
     old_after = Client(port).login(owner, PASSWORD)
     users = suite.user_list(server.database)
@@ -2001,12 +2036,8 @@ def email_change(report, suite, name, smtp, server):
     log = suite.audit(server.database)
     requested, changed = events(log, "email_change_requested"), events(log, "email_changed")
     problems = []
-    if new_before is not False:
-        problems.append(f"the new address logged in before the link: {new_before}")
-    if opened.status != 303 or opened.header("Location") != "/account":
-        problems.append(f"GET the link → {opened}")
-    if (opened.header("Referrer-Policy") or "").lower() != "no-referrer":
-        problems.append(f"Referrer-Policy {opened.header('Referrer-Policy')}")
+    if posted.status != 303 or posted.header("Location") != "/account":
+        problems.append(f"POST /account/email/confirm → {posted}")
     if landed is None or landed.flash() != CHANGED_FLASH or f'<dd class="email">{html.escape(new)}</dd>' not in landed.text:
         problems.append(f"/account: flash {landed.flash() if landed else None!r}, new address "
                         f"{'shown' if landed and html.escape(new) in landed.text else 'not shown'}")
@@ -2018,26 +2049,34 @@ def email_change(report, suite, name, smtp, server):
         problems.append(f"`lith user list`: old {users.get(owner.lower())}, new {moved}")
     if len(requested) != 2 or len(changed) != 1:
         problems.append(f"security log: {len(requested)} email_change_requested (want 2), {len(changed)} email_changed")
-    report.check(f"{name}: the link moves the account", not problems,
-                 f"before the link the new address logs in: {new_before}; GET the link → {opened}; /account "
-                 f"“{landed.flash() if landed else None}”; login with the new address → {new_after}, the old one → "
-                 f"{old_after} “{old_after.form_error()}”; `lith user list`: {moved[1:] if moved else None}; security "
-                 f"log: {len(requested)} email_change_requested, {len(changed)} email_changed" + wrong(problems))
+    report.check(f"{name}: the button moves the account", not problems,
+                 f"POST /account/email/confirm → {posted}; /account “{landed.flash() if landed else None}”; login "
+                 f"with the new address → {new_after}, the old one → {old_after} “{old_after.form_error()}”; "
+                 f"`lith user list`: {moved[1:] if moved else None}; security log: {len(requested)} "
+                 f"email_change_requested, {len(changed)} email_changed" + wrong(problems))
 
     g = Client(port)
     again = g.get(f"/account/email/confirm/{token}")
     again_page = follow(g, again)
     g = Client(port)
+    g.get("/login")
+    reposted = g.post("/account/email/confirm", {"token": token})
+    reposted_page = follow(g, reposted)
+    g = Client(port)
     old_link = g.get(f"/email/verify/{owner_verify}")
     old_link_page = follow(g, old_link)
     after = suite.user_list(server.database).get(new.lower())
+    changed_again = events(suite.audit(server.database), "email_changed")
     ok = (again.status == 303 and again.header("Location") == "/login" and again_page is not None
-          and again_page.flash() == CHANGE_REFUSED and old_link.status == 303 and old_link_page is not None
-          and old_link_page.flash() == VERIFY_REFUSED and after == moved)
-    report.check(f"{name}: the link a second time, and the old address's signup link, are refused", ok,
-                 f"the change link again → {again} “{again_page.flash() if again_page else None}”; the old address's "
-                 f"unused confirmation link → {old_link} “{old_link_page.flash() if old_link_page else None}”; "
-                 f"`lith user list` {'unchanged' if after == moved else f'now {after}'}")
+          and again_page.flash() == CHANGE_REFUSED and reposted.status == 303
+          and reposted.header("Location") == "/login" and reposted_page is not None
+          and reposted_page.flash() == CHANGE_REFUSED and old_link.status == 303 and old_link_page is not None
+          and old_link_page.flash() == VERIFY_REFUSED and after == moved and len(changed_again) == 1)
+    report.check(f"{name}: the used link, its button again, and the old address's signup link are refused", ok,
+                 f"GET the change link again → {again} “{again_page.flash() if again_page else None}”; POST its token "
+                 f"again → {reposted} “{reposted_page.flash() if reposted_page else None}”; the old address's unused "
+                 f"confirmation link → {old_link} “{old_link_page.flash() if old_link_page else None}”; `lith user "
+                 f"list` {'unchanged' if after == moved else f'now {after}'}; {len(changed_again)} email_changed")
 
 
 # MARK: 11. forgot and resend: the same time
@@ -2074,14 +2113,20 @@ def mailed_link_timing(report, suite, name, smtp, server):
             if endpoint == "forgot":
                 response = client.post("/password/forgot", {"email": address})
                 good = sent_page(response)
+                held_back = response.status == 429
             else:
                 response = client.post("/email/verify/resend", {"email": address})
-                good = response.status == 303 and response.header("Location") == "/login"
+                flash = next((v for k, v in response.set_cookies().items() if k.endswith("lith_flash")), None)
+                good = (response.status == 303 and response.header("Location") == "/login"
+                        and flash == "verification_sent")
+                # Throttled, resend answers 303 → /login too (a form's redirect),
+                # with Retry-After and another flash, at once: not a sample.
+                held_back = response.status == 429 or response.header("Retry-After") is not None
                 # A browser shows the flash on the page it lands on; this one
                 # doesn't go there, so it drops the cookie as if it had.
                 for cookie in [c for c in client.cookies if c.endswith("lith_flash")]:
                     del client.cookies[cookie]
-            if response.status == 429:
+            if held_back:
                 throttled[kind] += 1
             elif not good:
                 unexpected.append(f"{endpoint} {'existing' if address == existing else 'unknown'} → {response}")
@@ -2094,7 +2139,8 @@ def mailed_link_timing(report, suite, name, smtp, server):
         x, y = times[(endpoint, existing)], times[(endpoint, unknown)]
         if not x or not y:
             report.check(f"{name}: {path}", False, f"samples: existing {len(x)}, unknown {len(y)}; 429s "
-                                                   f"{throttled[(endpoint, existing)]} + {throttled[(endpoint, unknown)]}; "
+                                                   f"{throttled[(endpoint, existing)]} + {throttled[(endpoint, unknown)]} "
+                                                   f"(or resend's throttled 303s); "
                                                    f"other answers {unexpected[:5]}")
             continue
         mx, my = statistics.median(x), statistics.median(y)
@@ -2106,7 +2152,8 @@ def mailed_link_timing(report, suite, name, smtp, server):
         ok = spread < 0.025 and not bad and enough and fastest >= 0.249
         report.check(f"{name}: {path}", ok,
                      f"{len(x)} existing unconfirmed / {len(y)} unknown samples (interleaved in shuffled rounds on one "
-                     f"connection, {throttled[(endpoint, existing)] + throttled[(endpoint, unknown)]} 429s left out): "
+                     f"connection, {throttled[(endpoint, existing)] + throttled[(endpoint, unknown)]} throttled answers "
+                     f"left out{'' if endpoint == 'forgot' else ' (303 with Retry-After)'}): "
                      f"existing median {mx * 1000:.1f} ms, p90 {px * 1000:.1f} ms; unknown median {my * 1000:.1f} ms, "
                      f"p90 {py * 1000:.1f} ms; medians {spread * 1000:.1f} ms apart (limit 25 ms); fastest "
                      f"{fastest * 1000:.1f} ms (the padding is 250 ms); load average {load:.1f} on {os.cpu_count()} "

@@ -73,7 +73,7 @@ public struct EmailChanges: Sendable {
             )
             let message = letters.changeLink(
                 to: newEmail,
-                link: EmailVerifications.link(linkOrigin(), "/account/email/confirm/", token),
+                link: token.link(origin: linkOrigin(), path: "/account/email/confirm/"),
                 lifetime: lifetime
             )
             try await store.issueLink(digest: token.digest, record: record, mail: mail.composer.compose(message))

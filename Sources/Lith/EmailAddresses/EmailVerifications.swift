@@ -142,12 +142,8 @@ public struct EmailVerifications: Sendable {
             expiresAt: now.addingTimeInterval(lifetime),
             email: user.email
         )
-        let message = letters.verificationLink(to: user.email, link: Self.link(linkOrigin(), "/email/verify/", token), lifetime: lifetime)
+        let message = letters.verificationLink(to: user.email, link: token.link(origin: linkOrigin(), path: "/email/verify/"), lifetime: lifetime)
         try await store.issueLink(digest: token.digest, record: record, mail: mail.composer.compose(message))
         mail.queued()
-    }
-
-    static func link(_ origin: String, _ path: String, _ token: LinkToken) -> String {
-        "\(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)\(path)\(token.text)"
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 
-/// The secret in a link Lith mails (password reset, later email
-/// verification): 256 random bits, base64url in the URL. Like a session
+/// The secret in a link Lith mails (password reset, email verification,
+/// address change): 256 random bits, base64url in the URL. Like a session
 /// token it never prints, and the store keeps only its SHA-256, so a leaked
 /// row can't be turned back into a working link.
 public struct LinkToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -19,6 +19,12 @@ public struct LinkToken: Sendable, Hashable, CustomStringConvertible, CustomDebu
 
     /// The text for the link; the only way to read the secret.
     public var text: String { Base64URL.encode(bytes) }
+
+    /// The link: `origin` (the site's public URL, never the request's Host
+    /// header, which whoever sends the request chooses), `path`, the token.
+    public func link(origin: String, path: String) -> String {
+        "\(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)\(path)\(text)"
+    }
 
     /// What the store keeps.
     public var digest: String {

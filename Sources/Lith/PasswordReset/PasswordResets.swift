@@ -126,8 +126,7 @@ public struct PasswordResets: Sendable {
     }
 
     private func link(_ token: LinkToken) -> String {
-        let origin = linkOrigin()
-        return "\(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)/password/reset/\(token.text)"
+        token.link(origin: linkOrigin(), path: "/password/reset/")
     }
 
     /// The record's user, if the link may still be used.

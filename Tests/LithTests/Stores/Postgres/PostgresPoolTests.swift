@@ -46,6 +46,18 @@ struct PostgresPoolTests {
 
     struct NotSQL: Error {}
 
+    /// A call holding a connection until `release` is called; it returns the connection's backend.
+    static func holdTheOnlyConnection(of pool: PostgresPool) -> (Task<Int32, any Error>, release: @Sendable () -> Void) {
+        let released = NIOLockedValueBox(false)
+        let holder = Task {
+            try await pool.withConnection { connection in
+                while !released.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                return try await Self.backend(connection)
+            }
+        }
+        return (holder, { released.withLockedValue { $0 = true } })
+    }
+
     @Test func noMoreCallsHoldAConnectionAtOnceThanThePoolHas() async throws {
         // given a pool of two
         let pool = try pool(size: 2)
@@ -149,13 +161,7 @@ struct PostgresPoolTests {
     @Test func aWaitingCallThatIsCancelledLeavesTheQueue() async throws {
         // given a pool of one, its connection held, and a call waiting for it
         let pool = try pool(size: 1)
-        let release = NIOLockedValueBox(false)
-        let holder = Task {
-            try await pool.withConnection { connection in
-                while !release.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-                return try await Self.backend(connection)
-            }
-        }
+        let (holder, release) = Self.holdTheOnlyConnection(of: pool)
         try await Task.sleep(for: .milliseconds(100))
         let waiting = Task { try await pool.withConnection(Self.backend) }
         try await Task.sleep(for: .milliseconds(100))
@@ -163,7 +169,7 @@ struct PostgresPoolTests {
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
         // then the connection, once free, serves the next call
-        release.withLockedValue { $0 = true }
+        release()
         let held = try await holder.value
         #expect(try await pool.withConnection(Self.backend) == held)
         await pool.close()
@@ -171,19 +177,13 @@ struct PostgresPoolTests {
 
     @Test func closingFailsWaitingCallsAndClosesEveryConnection() async throws {
         let pool = try pool(size: 1)
-        let release = NIOLockedValueBox(false)
-        let holder = Task {
-            try await pool.withConnection { connection in
-                while !release.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-                return try await Self.backend(connection)
-            }
-        }
+        let (holder, release) = Self.holdTheOnlyConnection(of: pool)
         try await Task.sleep(for: .milliseconds(100))
         let waiting = Task { try await pool.withConnection(Self.backend) }
         try await Task.sleep(for: .milliseconds(100))
         await pool.close()
         await #expect(throws: StoreError.self) { try await waiting.value }
-        release.withLockedValue { $0 = true }
+        release()
         _ = try await holder.value
         #expect(pool.openCount == 0)
         await #expect(throws: StoreError.self) { try await pool.withConnection(Self.backend) }
