@@ -148,7 +148,7 @@ What each check proves:
     the password logs in (the dashboard says Hello).
  17b. The default (optional) mode: after signing up the dashboard shows the
     banner "Please confirm your email address: open the link we mailed to
-    EMAIL." with "Send a new link" and "Not now"; "Send a new link" says so
+    EMAIL" with "Send a new link" and "Not now"; "Send a new link" says so
     and mails a new link; the account page says "Address confirmed: Not
     yet…" with a "Send a new link" button; "Not now" hides the banner, also
     after a reload, by a browser-session cookie (no expiry; without it the
@@ -1039,7 +1039,9 @@ def check_layout(ctx, size):
     layout = browser.driver.execute_script(LAYOUT_JS)
     problems = layout_problems(layout, phone)
     if layout["innerWidth"] != width:
-        problems.insert(0, f"laid out {layout['innerWidth']} px wide, not {width} (viewport meta tag?)")
+        problems.insert(0, f"laid out {layout['innerWidth']} px wide, not {width} "
+                        + ("(content wider than the screen: the phone zoomed out)" if layout["innerWidth"] > width
+                           else "(viewport meta tag?)"))
     nav, who, email = layout["navbar"] or {}, layout["who"] or {}, layout["email"] or {}
     measured = (f"viewport {layout['innerWidth']} px, page {layout['scrollWidth']} px wide; navbar {nav.get('height', 0):.0f} px "
                 f"high; .who {who.get('clientWidth')}/{who.get('scrollWidth')} px shown/text, {who.get('height', 0):.0f} px "
@@ -2201,8 +2203,8 @@ def check_verification_banner(ctx):
     ctx.step = "signing up"
     sign_up(browser, site, email)
     banner = banner_state(browser)
-    require(banner and banner["text"] == f"{BANNER} {email}." and {"Send a new link", "Not now"} <= set(banner["buttons"]),
-            f"after signing up: expected a banner {BANNER + ' ' + email + '.'!r} with 'Send a new link' and 'Not now', "
+    require(banner and banner["text"] == f"{BANNER} {email}" and {"Send a new link", "Not now"} <= set(banner["buttons"]),
+            f"after signing up: expected a banner {BANNER + ' ' + email!r} with 'Send a new link' and 'Not now', "
             f"got {banner} {describe(browser)}")
     ctx.step = "waiting for the confirmation mail"
     first, first_link, link_problems = mailed_link(outbox, VERIFY_SUBJECT, email, VERIFY_LINK_RE, "confirmation", server)

@@ -12,7 +12,7 @@ starts PostgreSQL and passes its URL here:
 Every check prints PASS or FAIL with a reason (check 7 prints SKIP instead
 when no PostgreSQL URL was given and $CI is not `true`); the last line is
 `N passed, M failed`, and the exit status is non-zero if any check failed. The
-whole run takes about six minutes, most of it check 11's 800 requests of at
+whole run takes about five minutes, most of it check 11's 800 requests of at
 least 250 ms each: check 4 waits for Lith's first retry (30 s) and runs beside
 checks 1, 3, 5, 6, 8, 9 and 10 to save that time; checks 2 and 11 (stopwatches)
 run alone, and print the load average beside their medians.

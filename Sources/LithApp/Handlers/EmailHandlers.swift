@@ -110,10 +110,11 @@ struct EmailHandlers: Sendable {
             authentication.flash(AppFlash.emailChangeRefused, on: &response, context: context)
             return response
         }
-        var response = pages.render(ConfirmEmailChangePage(token: token.text, newEmail: newEmail.value), auth: context.auth)
-        // The token is in this page's URL: no Referer may carry it away.
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        return response
+        // The token is in this page's URL; the site-wide `Referrer-Policy:
+        // same-origin` keeps it from other sites. (Not `no-referrer`: with it
+        // Chromium sends the button's POST with `Origin: null`, which the
+        // CSRF check rightly refuses.)
+        return pages.render(ConfirmEmailChangePage(token: token.text, newEmail: newEmail.value), auth: context.auth)
     }
 
     func confirmChange(_ request: Request, context: BasicLithRequestContext) async throws -> Response {

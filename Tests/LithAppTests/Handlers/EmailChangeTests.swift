@@ -60,7 +60,7 @@ struct EmailChangeTests {
             // when the link is opened, nothing moves yet: its page asks for a click
             let page = try await browser.get(link)
             #expect(page.status == .ok && page.body.contains("ada.new@example.com"))
-            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
             #expect(try await app.store.user(email: EmailAddress("ada@example.com")) != nil)
             let opened = try await Self.confirm(browser, link: link)
             #expect(opened.location == "/account")
