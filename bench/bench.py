@@ -597,6 +597,9 @@ class Bench:
         command = [
             self.a.lith, "serve", "--database", database, "--host", "127.0.0.1", "--port", "0",
             "--scrypt", SCRYPT, "--log-level", "error",
+            # The signup's confirmation mail goes into the scratch folder,
+            # not beside the caller (a PostgreSQL store has no file to sit next to).
+            "--mail-outbox", os.path.join(self.workdir, "mail-outbox"),
         ] + (["--secure-cookies"] if self.a.secure_cookies else [])
         server = self.processes.spawn(command, log_path=log_path)
         port = wait_for_line(server, log_path, SERVING_RE, "lith serve")

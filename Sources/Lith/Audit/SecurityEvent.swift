@@ -19,6 +19,8 @@ public struct SecurityEvent: Sendable, Equatable {
         case accountDeleted = "account_deleted"
         case passwordResetRequested = "password_reset_requested"
         case passwordReset = "password_reset"
+        /// A reset link was opened after it had run out.
+        case passwordResetExpired = "password_reset_expired"
         case emailVerified = "email_verified"
         case emailChangeRequested = "email_change_requested"
         case emailChanged = "email_changed"
@@ -42,6 +44,7 @@ public struct SecurityEvent: Sendable, Equatable {
             case .accountDeleted: "Account deleted"
             case .passwordResetRequested: "Password reset requested"
             case .passwordReset: "Password reset"
+            case .passwordResetExpired: "Expired reset link opened"
             case .emailVerified: "Email address verified"
             case .emailChangeRequested: "Email change requested"
             case .emailChanged: "Email address changed"

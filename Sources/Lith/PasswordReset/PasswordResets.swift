@@ -90,8 +90,14 @@ public struct PasswordResets: Sendable {
 
     /// The account whose password `token` may reset, or `nil` when the link
     /// is unknown, used, expired, or older than the password. Uses nothing up.
-    public func account(for token: LinkToken) async throws -> User? {
+    /// An expired link that is opened goes into the owner's security log
+    /// (once a minute at most: the page may be reloaded).
+    public func account(for token: LinkToken, from client: Client = .unknown) async throws -> User? {
         guard let record = try await store.link(digest: token.digest, purpose: .passwordReset) else { return nil }
+        if record.expiresAt <= clock(), let owner = try await store.credentials(userID: record.userID)?.user {
+            await securityLog.record(SecurityEvent(.passwordResetExpired, at: clock(), user: owner, client: client), unlessRepeatedWithin: 60)
+            return nil
+        }
         return try await valid(record)
     }
 

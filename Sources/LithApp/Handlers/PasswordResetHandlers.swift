@@ -50,7 +50,9 @@ struct PasswordResetHandlers: Sendable {
     }
 
     func showReset(_ request: Request, context: BasicLithRequestContext) async throws -> Response {
-        guard let token = token(in: request), try await resets.account(for: token) != nil else { return expired(context: context) }
+        guard let token = token(in: request),
+            try await resets.account(for: token, from: authentication.client(of: request, context: context)) != nil
+        else { return expired(context: context) }
         return pages.render(ResetPasswordPage(minimumPasswordLength: accounts.passwordPolicy.minimumLength), auth: context.auth)
     }
 

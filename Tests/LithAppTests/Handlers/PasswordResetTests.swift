@@ -133,6 +133,9 @@ struct PasswordResetTests {
             let late = try await Self.reset(TestBrowser(client), link: link, password: "a brand new phrase")
             #expect(late.status == .gone)
             #expect(try await TestBrowser(client).logIn(email: "ada@example.com", password: TestApp.password).location == "/dashboard")
+            // and the owner's security log says an expired link was opened
+            let ada = try #require(try await app.store.user(email: EmailAddress("ada@example.com")))
+            #expect(try await app.store.events(userID: ada.id, limit: 20).map(\.kind).contains(.passwordResetExpired))
         }
     }
 
