@@ -102,12 +102,23 @@ public struct TestApp: Sendable {
 
     /// Sends what the outbox holds now (as the app's sender would, a moment
     /// later) and returns every message delivered so far, oldest first.
+    ///
+    /// The app's own sender runs too, and may have claimed a message this
+    /// call can't take: it waits (up to 5 s) until nothing due is left
+    /// queued, so a test never reads the mailbox while a message is in flight.
     @discardableResult
     public func deliverMail() async -> [OutgoingMail] {
         var logger = Logger(label: "lith-test")
         logger.logLevel = .critical
         let clock = self.clock
-        await MailDelivery(store: store, mailer: mailer, clock: { clock.now }, logger: logger).deliverDue()
+        let delivery = MailDelivery(store: store, mailer: mailer, clock: { clock.now }, logger: logger)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            await delivery.deliverDue()
+            let inFlight = (try? await store.outbox(limit: 1000))?.contains { $0.status == .queued && $0.nextAttemptAt <= clock.now } ?? false
+            guard inFlight, ContinuousClock.now < deadline else { break }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         return mailer.messages
     }
 
