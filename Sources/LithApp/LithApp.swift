@@ -98,37 +98,27 @@ public struct LithApp {
             signal: mailSignal,
             clock: clock
         )
-        let linkOrigin: @Sendable () -> String = { configuration.linkOrigin(port: boundPort.withLockedValue { $0 } ?? configuration.port) }
-        let passwordResets = PasswordResets(
-            accounts: accounts,
+        let links = MailedLinks(
             store: store,
             mail: mailQueue,
-            letters: ResetLetters(siteName: configuration.mail.siteName),
-            linkOrigin: linkOrigin,
-            lifetime: configuration.mail.resetLinkLifetime,
+            origin: { configuration.linkOrigin(port: boundPort.withLockedValue { $0 } ?? configuration.port) },
             securityLog: securityLog,
             clock: clock
+        )
+        let passwordResets = PasswordResets(
+            accounts: accounts,
+            links: links,
+            letters: ResetLetters(siteName: configuration.mail.siteName),
+            lifetime: configuration.mail.resetLinkLifetime
         )
         let addressLetters = AddressLetters(siteName: configuration.mail.siteName)
         let emailVerifications = EmailVerifications(
             mode: configuration.mail.emailVerification,
             accounts: accounts,
-            store: store,
-            mail: mailQueue,
-            letters: addressLetters,
-            linkOrigin: linkOrigin,
-            securityLog: securityLog,
-            clock: clock
+            links: links,
+            letters: addressLetters
         )
-        let emailChanges = EmailChanges(
-            accounts: accounts,
-            store: store,
-            mail: mailQueue,
-            letters: addressLetters,
-            linkOrigin: linkOrigin,
-            securityLog: securityLog,
-            clock: clock
-        )
+        let emailChanges = EmailChanges(accounts: accounts, links: links, letters: addressLetters)
         let pages = try await Pages.load(logger: logger)
         let router = Router(context: BasicLithRequestContext.self, options: .autoGenerateHeadEndpoints)
         addRoutes(

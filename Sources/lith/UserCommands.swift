@@ -156,14 +156,13 @@ struct ResetLink: AsyncParsableCommand {
         let link = try await database.withStore(environment, mustExist: true) { store -> String in
             guard let user = try await store.user(email: address) else { throw CLIError("no account with email \(address)") }
             let accounts = Accounts(store: store, hasher: PasswordHasher(parameters: .owasp, maximumConcurrentHashes: 1))
-            let resets = PasswordResets(
-                accounts: accounts,
+            let links = MailedLinks(
                 store: store,
                 mail: MailQueue(outbox: store, composer: MailComposer(from: MailFrom(address: address)), signal: DeliverySignal()),
-                letters: ResetLetters(siteName: "Lith"),
-                linkOrigin: { origin.origin },
+                origin: { origin.origin },
                 securityLog: NoSecurityLog()
             )
+            let resets = PasswordResets(accounts: accounts, links: links, letters: ResetLetters(siteName: "Lith"))
             return try await resets.link(for: user)
         }
         ConsoleContext.current.write(link + "\n")

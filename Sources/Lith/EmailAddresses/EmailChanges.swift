@@ -10,32 +10,20 @@ import Foundation
 /// stranger who else has an account.
 public struct EmailChanges: Sendable {
     let accounts: Accounts
-    let store: any UserStore & LinkTokenStore
-    let mail: MailQueue
+    let links: MailedLinks
     let letters: AddressLetters
-    let linkOrigin: @Sendable () -> String
     public let lifetime: TimeInterval
-    let securityLog: any SecurityLog
-    let clock: @Sendable () -> Date
 
     public init(
         accounts: Accounts,
-        store: any UserStore & LinkTokenStore,
-        mail: MailQueue,
+        links: MailedLinks,
         letters: AddressLetters,
-        linkOrigin: @escaping @Sendable () -> String,
-        lifetime: TimeInterval = EmailVerifications.defaultLifetime,
-        securityLog: any SecurityLog,
-        clock: @escaping @Sendable () -> Date = Date.init
+        lifetime: TimeInterval = EmailVerifications.defaultLifetime
     ) {
         self.accounts = accounts
-        self.store = store
-        self.mail = mail
+        self.links = links
         self.letters = letters
-        self.linkOrigin = linkOrigin
         self.lifetime = lifetime
-        self.securityLog = securityLog
-        self.clock = clock
     }
 
     /// Why a link can't be used.
@@ -61,25 +49,14 @@ public struct EmailChanges: Sendable {
         }
         guard errors.isEmpty, let newEmail else { throw errors }
         try await accounts.throttle.admitMailedLink(email: newEmail.value, from: client.address)
-        let now = clock()
-        if try await store.user(email: newEmail) == nil {
-            let token = LinkToken.generate()
-            let record = LinkTokenRecord(
-                purpose: .emailChange,
-                userID: user.id,
-                createdAt: now,
-                expiresAt: now.addingTimeInterval(lifetime),
-                email: newEmail
-            )
-            let message = letters.changeLink(
-                to: newEmail,
-                link: token.link(origin: linkOrigin(), path: "/account/email/confirm/"),
-                lifetime: lifetime
-            )
-            try await store.issueLink(digest: token.digest, record: record, mail: mail.composer.compose(message))
+        let now = links.clock()
+        if try await links.store.user(email: newEmail) == nil {
+            try await links.issue(.emailChange, for: user, address: newEmail, path: "/account/email/confirm/", lifetime: lifetime) {
+                letters.changeLink(to: newEmail, link: $0, lifetime: lifetime)
+            }
         }
-        try await mail.send(letters.changeRequested(to: user.email, newAddress: newEmail, at: now))
-        await securityLog.record(SecurityEvent(.emailChangeRequested, at: now, user: user, email: newEmail, client: client))
+        try await links.mail.send(letters.changeRequested(to: user.email, newAddress: newEmail, at: now))
+        await links.securityLog.record(SecurityEvent(.emailChangeRequested, at: now, user: user, email: newEmail, client: client))
     }
 
     /// The address `token` would move its account to, if the link can still
@@ -87,8 +64,8 @@ public struct EmailChanges: Sendable {
     /// click: a mail scanner that fetches every link must not move an
     /// account to an address someone mistyped.
     public func pendingAddress(for token: LinkToken) async throws -> EmailAddress? {
-        guard let record = try await store.link(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
-            try await valid(record) != nil
+        guard let record = try await links.store.link(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
+            try await links.owner(of: record) != nil
         else { return nil }
         return newEmail
     }
@@ -99,17 +76,17 @@ public struct EmailChanges: Sendable {
     /// the address was taken by another account meanwhile.
     @discardableResult
     public func confirm(_ token: LinkToken, from client: Client = .unknown) async throws -> User {
-        guard let record = try await store.useLink(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
-            let user = try await valid(record)
+        guard let record = try await links.store.useLink(digest: token.digest, purpose: .emailChange), let newEmail = record.email,
+            let user = try await links.owner(of: record)
         else { throw LinkRefused() }
-        let now = clock()
+        let now = links.clock()
         do {
-            guard try await store.changeEmail(userID: user.id, to: newEmail, at: now) else { throw LinkRefused() }
+            guard try await links.store.changeEmail(userID: user.id, to: newEmail, at: now) else { throw LinkRefused() }
         } catch StoreError.emailTaken {
             throw LinkRefused()
         }
         // A verification link to the old address proves nothing now.
-        try await store.deleteLinks(userID: user.id, purpose: .emailVerification)
+        try await links.store.deleteLinks(userID: user.id, purpose: .emailVerification)
         let moved = User(
             id: user.id,
             email: newEmail,
@@ -117,17 +94,7 @@ public struct EmailChanges: Sendable {
             passwordChangedAt: user.passwordChangedAt,
             emailVerifiedAt: Date(unixSeconds: now.unixSeconds)
         )
-        await securityLog.record(SecurityEvent(.emailChanged, at: now, user: moved, client: client))
+        await links.securityLog.record(SecurityEvent(.emailChanged, at: now, user: moved, client: client))
         return moved
-    }
-
-    /// The record's user, if the link may still be used.
-    private func valid(_ record: LinkTokenRecord) async throws -> User? {
-        guard record.expiresAt > clock(), let user = try await store.credentials(userID: record.userID)?.user,
-            // Asked for before the password last changed: whoever asked may
-            // have been the one the password change shut out.
-            record.createdAt >= user.passwordChangedAt
-        else { return nil }
-        return user
     }
 }

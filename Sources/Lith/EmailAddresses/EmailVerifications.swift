@@ -12,39 +12,26 @@ public struct EmailVerifications: Sendable {
 
     public let mode: EmailVerificationMode
     let accounts: Accounts
-    let store: any UserStore & LinkTokenStore
-    let mail: MailQueue
+    let links: MailedLinks
     let letters: AddressLetters
-    /// Where links point (``PasswordResets/linkOrigin``: never the Host header).
-    let linkOrigin: @Sendable () -> String
     public let lifetime: TimeInterval
     /// Guest requests for a link are answered this long after they arrived.
     let answerTime: Duration
-    let securityLog: any SecurityLog
-    let clock: @Sendable () -> Date
 
     public init(
         mode: EmailVerificationMode,
         accounts: Accounts,
-        store: any UserStore & LinkTokenStore,
-        mail: MailQueue,
+        links: MailedLinks,
         letters: AddressLetters,
-        linkOrigin: @escaping @Sendable () -> String,
         lifetime: TimeInterval = defaultLifetime,
-        answerTime: Duration = .milliseconds(250),
-        securityLog: any SecurityLog,
-        clock: @escaping @Sendable () -> Date = Date.init
+        answerTime: Duration = .milliseconds(250)
     ) {
         self.mode = mode
         self.accounts = accounts
-        self.store = store
-        self.mail = mail
+        self.links = links
         self.letters = letters
-        self.linkOrigin = linkOrigin
         self.lifetime = lifetime
         self.answerTime = answerTime
-        self.securityLog = securityLog
-        self.clock = clock
     }
 
     /// Whether `user` may sign in: in `required` mode only once verified.
@@ -70,16 +57,32 @@ public struct EmailVerifications: Sendable {
     /// one mail) and so the same time whether or not the address has an
     /// account. A new address gets an account and its link; a taken one's
     /// owner is told someone tried. Throws ``FieldErrors`` for what the
-    /// person can fix (never "already exists") and ``Throttled``.
+    /// person can fix (never "already exists") and ``Throttled`` (signups
+    /// from `client`'s address).
+    ///
+    /// Both mails count against the address's limit on mailed links, like a
+    /// reset request, and are left unsent past it without a word to the
+    /// person signing up: signups from many client addresses can't flood a
+    /// stranger's inbox with "someone tried", and the answer stays the same.
     public func signUpQuietly(email: String, password: String, confirmation: String, from client: Client = .unknown) async throws {
         do {
             let user = try await accounts.register(email: email, password: password, confirmation: confirmation, from: client)
-            try await sendLink(to: user)
+            if try await mayMail(user.email) { try await sendLink(to: user) }
         } catch let errors as FieldErrors where errors == Accounts.emailTaken {
             // The new-account path hashed the password: so does this one.
             let (address, newPassword) = try accounts.validateNewAccount(email: email, password: password, confirmation: confirmation)
             _ = try await accounts.hasher.hash(newPassword)
-            try await mail.send(letters.signupAttempt(to: address))
+            if try await mayMail(address) { try await links.mail.send(letters.signupAttempt(to: address)) }
+        }
+    }
+
+    /// Counts one mail to `address`; `false` once its limit is reached.
+    private func mayMail(_ address: EmailAddress) async throws -> Bool {
+        do {
+            try await accounts.throttle.admitMailedLink(email: address.value, from: nil)
+            return true
+        } catch is Throttled {
+            return false
         }
     }
 
@@ -102,7 +105,7 @@ public struct EmailVerifications: Sendable {
         let email: EmailAddress
         do { email = try EmailAddress(rawEmail) } catch { throw FieldErrors([.email: error.message]) }
         try await accounts.throttle.admitMailedLink(email: email.value, from: client.address)
-        if mode != .off, let user = try await store.user(email: email), !user.isEmailVerified {
+        if mode != .off, let user = try await links.store.user(email: email), !user.isEmailVerified {
             try await sendLink(to: user)
         }
         try? await Task.sleep(until: started + answerTime, clock: .continuous)
@@ -114,13 +117,13 @@ public struct EmailVerifications: Sendable {
     /// up. Returns the account, now verified, or `nil` when the link is
     /// unknown, used, expired, or for an address the account no longer has.
     public func verify(_ token: LinkToken, from client: Client = .unknown) async throws -> User? {
-        guard let record = try await store.useLink(digest: token.digest, purpose: .emailVerification),
-            record.expiresAt > clock(), let address = record.email,
-            let user = try await store.credentials(userID: record.userID)?.user, user.email == address
+        guard let record = try await links.store.useLink(digest: token.digest, purpose: .emailVerification),
+            record.expiresAt > links.clock(), let address = record.email,
+            let user = try await links.store.credentials(userID: record.userID)?.user, user.email == address
         else { return nil }
-        let now = clock()
-        guard try await store.markEmailVerified(userID: user.id, email: address, at: now) else { return nil }
-        await securityLog.record(SecurityEvent(.emailVerified, at: now, user: user, client: client))
+        let now = links.clock()
+        guard try await links.store.markEmailVerified(userID: user.id, email: address, at: now) else { return nil }
+        await links.securityLog.record(SecurityEvent(.emailVerified, at: now, user: user, client: client))
         return User(
             id: user.id,
             email: user.email,
@@ -133,17 +136,8 @@ public struct EmailVerifications: Sendable {
     // MARK: helpers
 
     func sendLink(to user: User) async throws {
-        let token = LinkToken.generate()
-        let now = clock()
-        let record = LinkTokenRecord(
-            purpose: .emailVerification,
-            userID: user.id,
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(lifetime),
-            email: user.email
-        )
-        let message = letters.verificationLink(to: user.email, link: token.link(origin: linkOrigin(), path: "/email/verify/"), lifetime: lifetime)
-        try await store.issueLink(digest: token.digest, record: record, mail: mail.composer.compose(message))
-        mail.queued()
+        try await links.issue(.emailVerification, for: user, address: user.email, path: "/email/verify/", lifetime: lifetime) {
+            letters.verificationLink(to: user.email, link: $0, lifetime: lifetime)
+        }
     }
 }

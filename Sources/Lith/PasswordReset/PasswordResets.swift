@@ -17,39 +17,24 @@ public struct PasswordResets: Sendable {
     public static let defaultLifetime: TimeInterval = 60 * 60
 
     let accounts: Accounts
-    let store: any UserStore & SessionStore & LinkTokenStore
-    let mail: MailQueue
+    let links: MailedLinks
     let letters: ResetLetters
-    /// Where links point: the site's public origin (`--public-url`), never
-    /// the request's Host header, which whoever sends the request chooses.
-    /// Asked each time: a server on port 0 learns its port when it listens.
-    let linkOrigin: @Sendable () -> String
     public let lifetime: TimeInterval
     /// Every request for a link is answered this long after it arrived.
     let answerTime: Duration
-    let securityLog: any SecurityLog
-    let clock: @Sendable () -> Date
 
     public init(
         accounts: Accounts,
-        store: any UserStore & SessionStore & LinkTokenStore,
-        mail: MailQueue,
+        links: MailedLinks,
         letters: ResetLetters,
-        linkOrigin: @escaping @Sendable () -> String,
         lifetime: TimeInterval = defaultLifetime,
-        answerTime: Duration = .milliseconds(250),
-        securityLog: any SecurityLog,
-        clock: @escaping @Sendable () -> Date = Date.init
+        answerTime: Duration = .milliseconds(250)
     ) {
         self.accounts = accounts
-        self.store = store
-        self.mail = mail
+        self.links = links
         self.letters = letters
-        self.linkOrigin = linkOrigin
         self.lifetime = lifetime
         self.answerTime = answerTime
-        self.securityLog = securityLog
-        self.clock = clock
     }
 
     /// Why a link can't be used: the page says so and offers a new one.
@@ -65,16 +50,13 @@ public struct PasswordResets: Sendable {
         let email: EmailAddress
         do { email = try EmailAddress(rawEmail) } catch { throw FieldErrors([.email: error.message]) }
         try await accounts.throttle.admitMailedLink(email: email.value, from: client.address)
-        let user = try await store.user(email: email)
+        let user = try await links.store.user(email: email)
         if let user {
-            let token = LinkToken.generate()
-            let message = letters.resetLink(to: email, link: link(token), lifetime: lifetime)
-            try await store.issueLink(digest: token.digest, record: record(for: user), mail: mail.composer.compose(message))
-            mail.queued()
+            try await issue(for: user) { letters.resetLink(to: email, link: $0, lifetime: lifetime) }
         }
         // Logged either way (an unknown address without a user), so both
         // answers do the same writes.
-        await securityLog.record(SecurityEvent(.passwordResetRequested, at: clock(), user: user, email: email, client: client))
+        await links.securityLog.record(SecurityEvent(.passwordResetRequested, at: links.clock(), user: user, email: email, client: client))
         // What is left of the difference (the token and the mail) is hidden
         // by answering at a fixed time.
         try? await Task.sleep(until: started + answerTime, clock: .continuous)
@@ -83,9 +65,7 @@ public struct PasswordResets: Sendable {
     /// A link for `user` without mailing it: an operator reading it to
     /// someone on the phone (`lith user reset-link`). Replaces any earlier link.
     public func link(for user: User) async throws -> String {
-        let token = LinkToken.generate()
-        try await store.issueLink(digest: token.digest, record: record(for: user), mail: nil)
-        return link(token)
+        try await issue(for: user, letter: nil)
     }
 
     /// The account whose password `token` may reset, or `nil` when the link
@@ -93,12 +73,13 @@ public struct PasswordResets: Sendable {
     /// An expired link that is opened goes into the owner's security log
     /// (once a minute at most: the page may be reloaded).
     public func account(for token: LinkToken, from client: Client = .unknown) async throws -> User? {
-        guard let record = try await store.link(digest: token.digest, purpose: .passwordReset) else { return nil }
-        if record.expiresAt <= clock(), let owner = try await store.credentials(userID: record.userID)?.user {
-            await securityLog.record(SecurityEvent(.passwordResetExpired, at: clock(), user: owner, client: client), unlessRepeatedWithin: 60)
+        guard let record = try await links.store.link(digest: token.digest, purpose: .passwordReset) else { return nil }
+        if record.expiresAt <= links.clock(), let owner = try await links.store.credentials(userID: record.userID)?.user {
+            let event = SecurityEvent(.passwordResetExpired, at: links.clock(), user: owner, client: client)
+            await links.securityLog.record(event, unlessRepeatedWithin: 60)
             return nil
         }
-        return try await valid(record)
+        return try await links.owner(of: record)
     }
 
     /// Sets the new password with `token`, which is used up; every session
@@ -114,33 +95,21 @@ public struct PasswordResets: Sendable {
         guard let user = try await account(for: token) else { throw LinkRefused() }
         let newPassword = try accounts.checkNewPassword(password, confirmation: confirmation, for: user)
         // Used up now: of two tabs posting at once, one gets here.
-        guard let record = try await store.useLink(digest: token.digest, purpose: .passwordReset),
-            let owner = try await valid(record), owner.id == user.id
+        guard let record = try await links.store.useLink(digest: token.digest, purpose: .passwordReset),
+            let owner = try await links.owner(of: record), owner.id == user.id
         else { throw LinkRefused() }
         try await accounts.setPassword(of: user, to: newPassword, from: client, recordingAs: .passwordReset)
         // Whoever knew the old password is signed out everywhere.
-        try await store.deleteSessions(userID: user.id)
-        try await mail.send(letters.passwordChanged(to: user.email, at: clock()))
+        try await links.store.deleteSessions(userID: user.id)
+        try await links.mail.send(letters.passwordChanged(to: user.email, at: links.clock()))
         return user
     }
 
     // MARK: helpers
 
-    private func record(for user: User) -> LinkTokenRecord {
-        let now = clock()
-        return LinkTokenRecord(purpose: .passwordReset, userID: user.id, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
-    }
-
-    private func link(_ token: LinkToken) -> String {
-        token.link(origin: linkOrigin(), path: "/password/reset/")
-    }
-
-    /// The record's user, if the link may still be used.
-    private func valid(_ record: LinkTokenRecord) async throws -> User? {
-        guard record.expiresAt > clock(), let user = try await store.credentials(userID: record.userID)?.user,
-            // A link asked for before the password last changed is dead.
-            record.createdAt >= user.passwordChangedAt
-        else { return nil }
-        return user
+    /// A new link for `user`, replacing any earlier one, mailed with `letter`.
+    @discardableResult
+    private func issue(for user: User, letter: ((_ link: String) -> MailMessage)?) async throws -> String {
+        try await links.issue(.passwordReset, for: user, path: "/password/reset/", lifetime: lifetime, letter: letter)
     }
 }
