@@ -14,7 +14,9 @@ import PostgresNIO
 /// every lease arms an idle timer that holds memory until it would have
 /// fired (docs/performance.md, Memory). This pool has no timers and no
 /// background task: a lease takes an idle connection, or opens one while
-/// fewer than `size` are open, or waits its turn in order.
+/// fewer than `size` are open, or waits its turn: in order of arrival, but
+/// the session lookups' batch (every signed-in page view waits on it) ahead
+/// of the rest (``Turn``).
 ///
 /// A connection whose call failed other than with an SQL error (a timeout,
 /// a reset, a cancelled query) is closed rather than handed on, so a hung or
@@ -33,6 +35,19 @@ final class PostgresPool: Sendable {
         self.connect = connect
     }
 
+    /// Where a call waits when every connection is busy.
+    enum Turn: Sendable {
+        /// Behind every call that came before it.
+        case inOrder
+        /// Ahead of the calls waiting in order: for the one batch of session
+        /// lookups that every signed-in page view waits on. A flood of cheap
+        /// requests (throttled login attempts, each a counter read) would
+        /// otherwise queue ahead of it, and page views would slow with the
+        /// flood (the bench's flood scenario). The batch holds one
+        /// connection at a time, so the others still get every other one.
+        case first
+    }
+
     /// Runs `body` with a connection of its own, which goes back to the pool
     /// (or is closed, if the failure may have left it unusable) afterwards.
     ///
@@ -41,8 +56,8 @@ final class PostgresPool: Sendable {
     /// a connection that closed an instant before never answers (postgres-nio
     /// 1.33.2 drops the failed write), and a stuck call must not hold a slot
     /// for ever.
-    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let lease = Lease(pool: self, connection: try await lease())
+    func withConnection<T: Sendable>(turn: Turn = .inOrder, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = Lease(pool: self, connection: try await lease(turn: turn))
         do {
             let result = try await withTaskCancellationHandler {
                 try await body(lease.connection)
@@ -96,6 +111,9 @@ final class PostgresPool: Sendable {
     /// Connections open or being opened (for tests).
     var openCount: Int { state.withLockedValue { $0.open } }
 
+    /// Calls waiting for a connection (for tests).
+    var waitingCount: Int { state.withLockedValue { $0.waiting.count } }
+
     // MARK: leasing
 
     private enum Grant {
@@ -106,6 +124,7 @@ final class PostgresPool: Sendable {
 
     private struct Waiter {
         let id: Int
+        let first: Bool
         let continuation: CheckedContinuation<Grant, any Error>
     }
 
@@ -118,7 +137,7 @@ final class PostgresPool: Sendable {
         var closed = false
     }
 
-    private func lease() async throws -> PostgresConnection {
+    private func lease(turn: Turn) async throws -> PostgresConnection {
         let id = state.withLockedValue { state in
             state.nextID &+= 1
             return state.nextID
@@ -132,7 +151,10 @@ final class PostgresPool: Sendable {
                         state.open += 1
                         return .success(.open)
                     }
-                    state.waiting.append(Waiter(id: id, continuation: continuation))
+                    let waiter = Waiter(id: id, first: turn == .first, continuation: continuation)
+                    // A first-turn call goes behind those waiting first, ahead of the rest.
+                    let end = state.waiting.endIndex
+                    state.waiting.insert(waiter, at: waiter.first ? state.waiting.firstIndex { !$0.first } ?? end : end)
                     return nil
                 }
                 if let now { continuation.resume(with: now) }

@@ -87,7 +87,9 @@ public final class PostgresStore: StoreLifecycle {
     private init(pool: PostgresPool, logger: Logger, timeout: Double, faults: StoreFaults?, displayName: String) {
         self.pool = pool
         self.sessionLookups = SessionLookups(timeout: .milliseconds(Int64(timeout * 1000)), deadlines: deadlines) { [pool, logger] digests in
-            try await pool.withConnection { connection in try await Self.sessions(digests, connection: connection, logger: logger) }
+            try await pool.withConnection(turn: .first) { connection in
+                try await Self.sessions(digests, connection: connection, logger: logger)
+            }
         }
         self.logger = logger
         self.timeout = timeout

@@ -175,6 +175,30 @@ struct PostgresPoolTests {
         await pool.close()
     }
 
+    @Test func theSessionLookupsBatchIsServedBeforeCallsWaitingInOrder() async throws {
+        // given a pool of one, its connection held, and three calls waiting in order
+        let pool = try pool(size: 1)
+        let (holder, release) = Self.holdTheOnlyConnection(of: pool)
+        let served = NIOLockedValueBox<[String]>([])
+        func call(_ name: String, turn: PostgresPool.Turn) -> Task<Void, any Error> {
+            Task { try await pool.withConnection(turn: turn) { _ in served.withLockedValue { $0.append(name) } } }
+        }
+        var calls: [Task<Void, any Error>] = []
+        for n in 1...3 {
+            calls.append(call("in order \(n)", turn: .inOrder))
+            while pool.waitingCount < n { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        // when the session lookups' batch asks for a connection
+        calls.append(call("lookups", turn: .first))
+        while pool.waitingCount < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        release()
+        _ = try await holder.value
+        for call in calls { try await call.value }
+        // then it gets the connection next, and the others keep their order
+        #expect(served.withLockedValue { $0 } == ["lookups", "in order 1", "in order 2", "in order 3"])
+        await pool.close()
+    }
+
     @Test func closingFailsWaitingCallsAndClosesEveryConnection() async throws {
         let pool = try pool(size: 1)
         let (holder, release) = Self.holdTheOnlyConnection(of: pool)
