@@ -27,6 +27,19 @@ struct EmailAddressFlowsTests {
         func mails(to address: String) async throws -> Int {
             try await store.outbox(limit: 1000).filter { $0.to == address }.count
         }
+
+        /// A stored link that would move `user` to ada@new.example.
+        func addressChangeLink(for user: User) async throws -> LinkToken {
+            let link = try await links.issue(
+                .emailChange,
+                for: user,
+                address: EmailAddress("ada@new.example"),
+                path: "/account/email/confirm/",
+                lifetime: 3600,
+                letter: nil
+            )
+            return try #require(LinkToken(text: link.split(separator: "/").last!))
+        }
     }
 
     static func withFlows(_ body: (Flows) async throws -> Void) async throws {
@@ -94,15 +107,7 @@ struct EmailAddressFlowsTests {
         try await Self.withFlows { flows in
             // given Ada asked to move to a new address (its link is stored)
             let user = try await flows.accounts.register(email: Self.ada, password: Self.password, confirmation: Self.password)
-            let link = try await flows.links.issue(
-                .emailChange,
-                for: user,
-                address: EmailAddress("ada@new.example"),
-                path: "/account/email/confirm/",
-                lifetime: 3600,
-                letter: nil
-            )
-            let token = try #require(LinkToken(text: link.split(separator: "/").last!))
+            let token = try await flows.addressChangeLink(for: user)
             #expect(try await flows.store.link(digest: token.digest, purpose: .emailChange) != nil)
             // when her password changes
             try await flows.accounts.setPassword(of: user, to: Password("a different password"), from: .unknown, recordingAs: .passwordChanged)
@@ -113,17 +118,9 @@ struct EmailAddressFlowsTests {
 
     @Test func anAddressChangeAskedForBeforeThePasswordChangedIsRefused() async throws {
         try await Self.withFlows { flows in
-            // given a link to move Ada's account, issued at noon
+            // given a link to move Ada's account
             let user = try await flows.accounts.register(email: Self.ada, password: Self.password, confirmation: Self.password)
-            let link = try await flows.links.issue(
-                .emailChange,
-                for: user,
-                address: EmailAddress("ada@new.example"),
-                path: "/account/email/confirm/",
-                lifetime: 3600,
-                letter: nil
-            )
-            let token = try #require(LinkToken(text: link.split(separator: "/").last!))
+            let token = try await flows.addressChangeLink(for: user)
             // when her password changes a minute later, by a path that leaves the link stored
             flows.now.withLockedValue { $0 += 60 }
             try await flows.store.changePassword(userID: user.id, to: Fixtures.hash, at: flows.now.withLockedValue { $0 })
