@@ -45,15 +45,13 @@ extension PostgresStore: CounterStore {
     public func counters(_ keys: [CounterKey]) async throws -> [CounterKey: Counter] {
         guard !keys.isEmpty else { return [:] }
         let (kinds, emails, addresses) = Self.columns(keys)
-        return try await run(.counters) { connection in
-            try await Self.decode(
-                try await connection.query(
-                    """
-                    SELECT \(unescaped: CounterColumns.list) FROM throttle_counters
-                    WHERE (kind, email, ip) IN (SELECT * FROM unnest(\(kinds)::text[], \(emails)::text[], \(addresses)::text[]))
-                    """
-                )
-            )
+        return try await run(.counters) { [logger] connection in
+            var counters: [CounterKey: Counter] = [:]
+            let lookup = CounterLookup(kinds: kinds, emails: emails, addresses: addresses)
+            for try await row in try await connection.execute(lookup, logger: logger) {
+                if let (key, counter) = CounterColumns.counter(row) { counters[key] = counter }
+            }
+            return counters
         }
     }
 
@@ -142,5 +140,34 @@ extension PostgresStore: CounterStore {
             for try await _ in rows.decode(Int32.self) { count += 1 }
             return count
         }
+    }
+}
+
+/// The read behind every login attempt's throttle check, as a named
+/// prepared statement (like ``SessionLookup``): each pooled connection
+/// parses and plans it once. A flood of throttled attempts is nothing but
+/// this read, one per attempt, and PostgreSQL shares its cores with Lith.
+struct CounterLookup: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(PostgresStore.CounterColumns.list) FROM throttle_counters
+        WHERE (kind, email, ip) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+        """
+
+    typealias Row = PostgresStore.CounterColumns.Row
+
+    let kinds: [String]
+    let emails: [String]
+    let addresses: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(kinds)
+        bindings.append(emails)
+        bindings.append(addresses)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }
