@@ -190,7 +190,6 @@ and also a screenshot of every page visited at both 390×844 and 1280×800,
 named by check), CHROMIUM and CHROMEDRIVER (the binaries; found on PATH).
 """
 
-import argparse
 import glob
 import json
 import os
@@ -198,16 +197,18 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from contextlib import contextmanager
 from email import message_from_bytes
 from html import unescape as html_unescape
 from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # blackbox.py, even under python3 -P
+import blackbox  # noqa: E402
+from blackbox import LithServer, Run, argument_parser, info, lith_binary, read_bytes, signal_group, tail  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -232,175 +233,27 @@ FOCUS_WAIT = 3  # seconds for autofocus to land after a load
 NAVBAR_MAX_HEIGHT = 72
 ONE_LINE = 1.6  # a box at most this many line heights tall holds one line
 MIN_CONTRAST = 3.0
-SERVING_RE = re.compile(r"Lith is serving http://[^\s]+:(\d+) ")
 CSP_LOG_RE = re.compile(r"Content[- ]Security[- ]Policy|Refused to", re.IGNORECASE)
 
 
-# MARK: output
+# MARK: servers
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, reason):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
-        return ok
-
-
-def info(message):
-    print(f"      {message}", flush=True)
-
-
-# MARK: processes
-
-
-class Processes:
-    """Every child process, so that all of them are stopped on the way out.
-    chromedriver runs in a session of its own, so that its process group is
-    chromedriver with every Chromium process it started."""
-
-    def __init__(self, pidfile):
-        self.children = []  # subprocess.Popen objects
-        self.groups = []  # process group ids (chromedriver and its browser)
-        self.pidfile = pidfile
-        self.lock = threading.Lock()
-
-    def _note(self, entry):
-        if self.pidfile:
-            with open(self.pidfile, "a") as f:
-                f.write(f"{entry}\n")
-
-    def spawn(self, args, stdout_path, stderr_path, **kwargs):
-        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
-            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **kwargs)
-        with self.lock:
-            self.children.append(process)
-            self._note(process.pid)
-        return process
-
-    def group_hook(self):
-        """For Popen's preexec_fn with start_new_session: the child, a group
-        leader by then, notes its group in the pid file itself before it runs
-        anything, so the wrapper knows of it even if this script is killed
-        before the browser is up."""
-        pidfile = self.pidfile
-
-        def note_own_group():
-            if pidfile:
-                fd = os.open(pidfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                os.write(fd, f"-{os.getpid()}\n".encode())
-                os.close(fd)
-        return note_own_group
-
-    def adopt_group(self, pgid):
-        with self.lock:
-            self.groups.append(pgid)
-
-    def stop_group(self, pgid, grace=3.0):
-        """TERM to the whole group, then KILL to whatever is left of it."""
-        if not signal_group(pgid, signal.SIGTERM):
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and group_alive(pgid):
-            time.sleep(0.05)
-        signal_group(pgid, signal.SIGKILL)
-
-    def stop_all(self):
-        with self.lock:
-            children, groups = list(self.children), list(self.groups)
-        for pgid in groups:
-            self.stop_group(pgid)
-        for process in children:
-            if process.poll() is None:
-                try:
-                    process.terminate()
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.pidfile:
-            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
-
-
-def signal_group(pgid, signum):
-    try:
-        os.killpg(pgid, signum)
-        return True
-    except (ProcessLookupError, PermissionError):
-        return False
-
-
-def group_alive(pgid):
-    return signal_group(pgid, 0)
-
-
-def child_environment():
-    """The environment without LITH_* settings: only flags configure the servers here."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("LITH_")}
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return b""
-
-
-def tail(path, lines=5):
-    return " | ".join(read(path).decode("utf-8", "replace").strip().splitlines()[-lines:])
-
-
-class Server:
-    """One `lith serve` on a free port and its own SQLite file."""
+class Server(LithServer):
+    """`lith serve` on its own SQLite file; a server that doesn't come up is a failed step."""
 
     def __init__(self, suite, name, extra=()):
-        self.suite = suite
-        self.name = name
-        self.database = os.path.join(suite.dir, f"{name}.sqlite")
-        self.stdout_path = os.path.join(suite.dir, f"{name}.stdout")
-        self.stderr_path = os.path.join(suite.dir, f"{name}.stderr")
-        self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", "0", "--database", self.database,
-                     "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests", *extra]
-        self.process = None
-        self.port = None
+        super().__init__(suite, name, SCRYPT, extra)
 
     def start(self, timeout=30):
         """Starts it and waits for `Lith is serving`; raises StepFailed if it doesn't come up."""
-        self.process = self.suite.processes.spawn(self.args, self.stdout_path, self.stderr_path, env=child_environment())
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = SERVING_RE.search(read(self.stdout_path).decode("utf-8", "replace"))
-            if match:
-                self.port = int(match.group(1))
-                return self
-            if self.process.poll() is not None:
-                raise StepFailed(f"server {self.name} exited with status {self.process.returncode}: {tail(self.stderr_path)}")
-            time.sleep(0.05)
-        raise StepFailed(f"server {self.name}: no 'Lith is serving' line within {timeout} s: {tail(self.stderr_path)}")
+        up, why = super().start(timeout)
+        if not up:
+            raise StepFailed(f"server {why}")
+        return self
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 # MARK: the browser
@@ -1668,7 +1521,7 @@ def read_mail(path):
     """One .eml from the outbox: subject, recipients, and each text part
     (text/plain, text/html) decoded from its transfer encoding
     (quoted-printable) and charset."""
-    message = message_from_bytes(read(path))
+    message = message_from_bytes(read_bytes(path))
     parts = {}
     for part in message.walk():
         if part.get_content_maintype() == "text":
@@ -2646,13 +2499,11 @@ def run_check(suite, report, name, slug, function, timeout=CHECK_TIMEOUT):
     report.check(name, ok, reason)
 
 
-class Suite:
+class Suite(blackbox.Suite):
     def __init__(self, lith, chromium, chromedriver, directory, processes, screenshots):
-        self.lith = lith
+        super().__init__(lith, directory, processes)
         self.chromium = chromium
         self.chromedriver = chromedriver
-        self.dir = directory
-        self.processes = processes
         self.screenshots = screenshots
         self._failures = screenshots
 
@@ -2679,12 +2530,8 @@ def find_binary(variable, name, fallback):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
-    options = parser.parse_args()
-    lith = os.path.abspath(options.lith)
-    if not os.access(lith, os.X_OK):
-        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    parser = argument_parser(__doc__)
+    lith = lith_binary(parser, parser.parse_args())
     chromium = find_binary("CHROMIUM", "chromium", "/usr/bin/chromium")
     chromedriver = find_binary("CHROMEDRIVER", "chromedriver", "/usr/bin/chromedriver")
     for path in (chromium, chromedriver):
@@ -2699,35 +2546,17 @@ def main():
     if not selected:
         parser.error(f"BROWSER_ONLY={os.environ['BROWSER_ONLY']!r} names no check (numbers such as 15,16a; 16 means 16a and 16b)")
 
-    directory = tempfile.mkdtemp(prefix="lith-browser-")
-    processes = Processes(os.environ.get("BROWSER_PIDFILE"))
-    report = Report()
-
-    def on_signal(signum, frame):
-        print(f"browser test: interrupted by signal {signum}; stopping what it started; logs kept in {directory}", flush=True)
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    started = time.monotonic()
-    print(f"browser test: {lith} with {chromium}, logs in {directory}", flush=True)
-    suite = Suite(lith, chromium, chromedriver, directory, processes, screenshots)
+    run = Run("browser")
+    print(f"browser test: {lith} with {chromium}, logs in {run.directory}", flush=True)
+    suite = Suite(lith, chromium, chromedriver, run.directory, run.processes, screenshots)
     try:
         for name, slug, function, *timeout in selected:
-            run_check(suite, report, name, slug, function, *timeout)
+            run_check(suite, run.report, name, slug, function, *timeout)
     finally:
-        processes.stop_all()
-        for profile in glob.glob(os.path.join(directory, "profile-*")):
+        run.processes.stop_all()
+        for profile in glob.glob(os.path.join(run.directory, "profile-*")):
             shutil.rmtree(profile, ignore_errors=True)  # the browsers' profiles: nothing to read there
-    info(f"took {time.monotonic() - started:.0f} s")
-    if screenshots:
-        info(f"screenshots in {screenshots}")
-    if report.failed or os.environ.get("BROWSER_KEEP_DIR"):
-        info(f"logs kept in {directory}")
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    sys.exit(1 if report.failed else 0)
+    run.finish(notes=[f"screenshots in {screenshots}"] if screenshots else [])
 
 
 if __name__ == "__main__":

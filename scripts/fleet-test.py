@@ -51,28 +51,26 @@ and LITH_PG_DIR / LITH_PG_PORT, passed through to scripts/postgres.sh for the
 outage check.
 """
 
-import argparse
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 
 import requests
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # blackbox.py, even under python3 -P
+from blackbox import (CSRF_RE, SERVING_RE, Run, argument_parser, free_ports, info, lith_binary, nginx_conf,  # noqa: E402
+                      read, spawn_nginx, tail)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 POSTGRES_SH = os.path.join(HERE, "postgres.sh")
 SCRYPT = "ln=10,r=8,p=1"
 PASSWORD = "fleet test password 1"
-CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
-SERVING_RE = re.compile(r"Lith is serving http://[^\s:]+:(\d+)")
 PURGE_FAILED = "session purge failed"
 WRONG_PASSWORD = "not the fleet password"
 # The browser each instance is sent requests as in checks 8-11, and the summary
@@ -94,80 +92,7 @@ SESSION_ID_RE = re.compile(r'<input type="hidden" name="session_id" value="([^"]
 THIS_DEVICE = '<span class="badge">This device</span>'
 
 
-# MARK: output
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, reason):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
-        return ok
-
-
-def info(message):
-    print(f"      {message}", flush=True)
-
-
-# MARK: processes
-
-
-class Processes:
-    """Every child process, so that all of them are stopped on the way out."""
-
-    def __init__(self, pidfile):
-        self.children = []
-        self.pidfile = pidfile
-        self.lock = threading.Lock()
-
-    def spawn(self, args, log_path, **kwargs):
-        log = open(log_path, "ab")
-        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-        log.close()
-        with self.lock:
-            self.children.append(process)
-            if self.pidfile:
-                with open(self.pidfile, "a") as f:
-                    f.write(f"{process.pid}\n")
-        return process
-
-    def stop_all(self):
-        with self.lock:
-            children = list(self.children)
-        for process in children:
-            if process.poll() is None:
-                try:
-                    process.terminate()
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.pidfile:
-            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
-
-
-def free_ports(count):
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+# MARK: instances
 
 
 class Instance:
@@ -210,19 +135,6 @@ class Instance:
                     return False, f"/healthz failed: {error}"
             time.sleep(0.1)
         return False, f"no 'Lith is serving' line within {timeout} s: {tail(self.logs[-1])}"
-
-
-def read(path, limit=None):
-    try:
-        with open(path, "rb") as f:
-            data = f.read() if limit is None else f.read(limit)
-        return data.decode("utf-8", "replace")
-    except FileNotFoundError:
-        return ""
-
-
-def tail(path, lines=5):
-    return " | ".join(read(path).strip().splitlines()[-lines:])
 
 
 # MARK: HTTP
@@ -362,49 +274,16 @@ class Fleet:
 
     def start_nginx(self):
         prefix = os.path.join(self.dir, "nginx")
-        for sub in ("logs", "temp"):
-            os.makedirs(os.path.join(prefix, sub), exist_ok=True)
-        config = os.path.join(prefix, "nginx.conf")
-        with open(config, "w") as f:
-            f.write(NGINX_CONF.format(prefix=prefix, a=self.a.port, b=self.b.port, port=self.nginx_port))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        test = subprocess.run([nginx, "-t", "-p", prefix, "-e", os.path.join(prefix, "logs", "error.log"), "-c", config],
-                              capture_output=True, text=True)
-        if test.returncode != 0:
-            return False, f"nginx -t failed: {test.stderr.strip()}"
-        self.nginx_process = self.processes.spawn(
-            [nginx, "-p", prefix, "-e", os.path.join(prefix, "logs", "error.log"), "-c", config],
-            os.path.join(prefix, "logs", "stdout.log"))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.nginx_process.poll() is not None:
-                return False, f"nginx exited: {tail(os.path.join(prefix, 'logs', 'error.log'))}"
-            try:
-                if client().get(self.nginx + "/healthz", timeout=5).status_code == 200:
-                    return True, "nginx up"
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        return False, "nginx did not answer /healthz within 10 s"
+        config = nginx_conf(prefix, NGINX_SERVERS.format(a=self.a.port, b=self.b.port, port=self.nginx_port))
+        self.nginx_process, problem = spawn_nginx(
+            self.processes, prefix, config, lambda: client().get(self.nginx + "/healthz", timeout=5).status_code == 200)
+        return (False, problem) if problem else (True, "nginx up")
 
 
 # nginx in front of the two instances, as docs/nginx/lith.conf but in a temp
 # prefix, without TLS, with short failure timeouts so a stopped instance is
 # skipped at once, and X-Upstream to see who answered.
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {prefix}/logs/access.log;
-    client_body_temp_path {prefix}/temp/client_body;
-    proxy_temp_path {prefix}/temp/proxy;
-    fastcgi_temp_path {prefix}/temp/fastcgi;
-    uwsgi_temp_path {prefix}/temp/uwsgi;
-    scgi_temp_path {prefix}/temp/scgi;
-
+NGINX_SERVERS = """
     upstream lith {{
         server 127.0.0.1:{a} max_fails=1 fail_timeout=2s;
         server 127.0.0.1:{b} max_fails=1 fail_timeout=2s;
@@ -431,9 +310,7 @@ http {{
             proxy_next_upstream_timeout 15s;
             add_header X-Upstream $upstream_addr always;
         }}
-    }}
-}}
-"""
+    }}"""
 
 
 # MARK: load
@@ -1015,43 +892,17 @@ def check_outage(fleet, report, users):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--database", default=os.environ.get("LITH_DATABASE_URL"), help="postgres:// URL of an empty database")
-    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
     options = parser.parse_args()
     if not options.database or not options.database.startswith(("postgres://", "postgresql://")):
         parser.error("--database postgres://... (or LITH_DATABASE_URL) is required")
-    lith = os.path.abspath(options.lith)
-    if not os.access(lith, os.X_OK):
-        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    lith = lith_binary(parser, options)
 
-    directory = tempfile.mkdtemp(prefix="lith-fleet-")
-    processes = Processes(os.environ.get("FLEET_PIDFILE"))
-    report = Report()
-
-    def on_signal(signum, frame):
-        print(f"fleet test: interrupted by signal {signum}; stopping what it started", flush=True)
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    started = time.monotonic()
-    print(f"fleet test: {lith}, logs in {directory}", flush=True)
-    try:
-        run_checks(Fleet(lith, options.database, directory, processes), report)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not a traceback
-        import traceback
-        traceback.print_exc()
-        report.check("fleet test", False, f"aborted: {type(error).__name__}: {error}")
-    finally:
-        processes.stop_all()
-    info(f"took {time.monotonic() - started:.0f} s")
-    if report.failed or os.environ.get("FLEET_KEEP_DIR"):
-        info(f"logs kept in {directory}")
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    sys.exit(1 if report.failed else 0)
+    run = Run("fleet")
+    print(f"fleet test: {lith}, logs in {run.directory}", flush=True)
+    run.run(lambda: run_checks(Fleet(lith, options.database, run.directory, run.processes), run.report))
+    run.finish()
 
 
 if __name__ == "__main__":

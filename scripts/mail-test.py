@@ -114,7 +114,6 @@ failure, not a skip), MAIL_ONLY=8,9 (run only the checks numbered so; the
 default is every check), MAIL_TIMING_COUNT (check 11's rounds, default 200).
 """
 
-import argparse
 import email
 import email.policy
 import email.utils
@@ -125,22 +124,22 @@ import os
 import random
 import re
 import secrets
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
 from datetime import datetime, timezone
-from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # blackbox.py, even under python3 -P
+import blackbox  # noqa: E402
+from blackbox import (LithServer, Run, argument_parser, events, free_port, guarded, info, lith_binary,  # noqa: E402
+                      normalise, read, signed_in, start_or_fail, stop_process, tail, wait_for_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMTP_SERVER = os.path.join(HERE, "smtp-server.py")
+SMTP_READY_RE = re.compile(r"SMTP_READY port=(\d+)")
 SCRYPT = "ln=4,r=8,p=1"
 PASSWORD = "mail suite passphrase 41"
 SMTP_USER = "lith-mailer"
@@ -150,15 +149,8 @@ MAIL_FROM_NAME = "Lïth Ops"
 NO_THROTTLE = ("login-pair=1000000,login-account=1000000,login-address=1000000,"
                "reset-account=1000,reset-address=1000")
 RESET_THROTTLE = "reset-account=1000,reset-address=1000"
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
-REQUEST_TIMEOUT = 20
-CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
-SERVING_RE = re.compile(r"Lith is serving http://[^\s]+:(\d+) ")
-FORM_ERROR_RE = re.compile(r'<p class="error" role="alert" id="form-error">(.*?)</p>', re.S)
 FIELD_ERROR_RE = re.compile(r'<p class="field-error" id="password-error">(.*?)</p>', re.S)
-FLASH_RE = re.compile(r'<p class="flash[^"]*" role="status">(.*?)</p>', re.S)
 LINK_RE = re.compile(r"(https?://[^/\s\"'<>]+)/password/reset/([A-Za-z0-9_-]+)")
-SESSION_COOKIE = "lith_session"
 RESET_COOKIE = "lith_reset"
 SENT_SENTENCE = "If an account exists for that address, we've sent a link. It works for one hour."
 EXPIRED_SENTENCE = "This link has expired or has already been used. Ask for a new one below."
@@ -188,118 +180,14 @@ ISO_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\
 MAILED_LINK_THROTTLE = "reset-account=1000000,reset-address=1000000,signup-address=1000"
 
 
-# MARK: output
+# MARK: servers
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.skipped = 0
-        self.lock = threading.Lock()
+class Suite(blackbox.Suite):
+    cli_timeout = 60
 
-    def check(self, name, ok, reason):
-        with self.lock:
-            if ok:
-                self.passed += 1
-            else:
-                self.failed += 1
-            print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
-        return ok
-
-    def skip(self, name, reason):
-        with self.lock:
-            self.skipped += 1
-            print(f"SKIP  {name}: {reason}", flush=True)
-
-
-def info(message):
-    print(f"      {message}", flush=True)
-
-
-# MARK: processes
-
-
-class Processes:
-    """Every child process, so that all of them are stopped on the way out."""
-
-    def __init__(self, pidfile, cwd):
-        self.children = []
-        self.pidfile = pidfile
-        self.cwd = cwd  # never the repository: a CLI's default lith.sqlite lands here, not there
-        self.lock = threading.Lock()
-
-    def spawn(self, args, stdout_path, stderr_path, stdin=subprocess.DEVNULL, **kwargs):
-        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
-            process = subprocess.Popen(args, stdin=stdin, stdout=out, stderr=err, cwd=self.cwd, **kwargs)
-        with self.lock:
-            self.children.append(process)
-            if self.pidfile:
-                with open(self.pidfile, "a") as f:
-                    f.write(f"{process.pid}\n")
-        return process
-
-    def stop_all(self):
-        with self.lock:
-            children = list(self.children)
-        for process in children:
-            if process.poll() is None:
-                try:
-                    process.terminate()
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.pidfile:
-            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
-
-
-def stop_process(process, timeout=10):
-    if process and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def child_environment():
-    """The environment without LITH_* settings: only flags configure the servers here."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("LITH_")}
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return ""
-
-
-def tail(path, lines=5):
-    return " | ".join(read(path).strip().splitlines()[-lines:])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Suite:
     def __init__(self, lith, directory, processes):
-        self.lith = lith
-        self.dir = directory
-        self.processes = processes
-        self.run_id = secrets.token_hex(3)
-        self.counter = 0
-        self.lock = threading.Lock()
+        super().__init__(lith, directory, processes)
         self.cert, self.key = self.make_certificate()
 
     def make_certificate(self):
@@ -316,38 +204,8 @@ class Suite:
     def email(self, label, domain="example.com"):
         return f"{label}-{self.run_id}@{domain}"
 
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
     def smtp_url(self, port, user=SMTP_USER, password=SMTP_PASSWORD):
         return f"smtp://{user}:{password}@localhost:{port}?cafile={self.cert}"
-
-    def cli(self, args, stdin_text=None, timeout=60):
-        """Runs `lith ARGS` to the end: (exit status, stdout, stderr). Registered
-        in the pid file like the servers, so an interrupted run leaves nothing."""
-        with self.lock:
-            self.counter += 1
-            number = self.counter
-        out = self.path(f"cli-{number}.stdout")
-        err = self.path(f"cli-{number}.stderr")
-        process = self.processes.spawn([self.lith, *args], out, err, env=child_environment(),
-                                       stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL)
-        try:
-            if stdin_text is not None:
-                process.stdin.write(stdin_text.encode())
-                process.stdin.close()
-            status = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            status = None
-        return status, read(out), read(err)
-
-    def audit(self, database):
-        status, out, err = self.cli(["audit", "--json", "--database", database])
-        if status != 0:
-            raise AssertionError(f"lith audit exited {status}: {err.strip()[:200]}")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def mail_queue(self, database):
         """`lith mail queue`: (exit status, [row dicts], raw output)."""
@@ -381,41 +239,20 @@ class Suite:
         return fields[3] if len(fields) >= 4 else f"<{len(fields)} columns: {fields}>"
 
 
-class Server:
-    """One `lith serve`: its own SQLite file unless given a database URL."""
+class Server(LithServer):
+    """`lith serve` with cheap hashes: its own SQLite file unless given a
+    database URL, sending to the SMTP server on `smtp_port` if given."""
 
     def __init__(self, suite, name, extra=(), database=None, port=0, smtp_port=None, mail_from=None):
-        self.suite = suite
-        self.name = name
-        self.database = database or suite.path(f"{name}.sqlite")
-        self.stdout_path = suite.path(f"{name}.stdout")
-        self.stderr_path = suite.path(f"{name}.stderr")
-        self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", self.database,
-                     "--scrypt", SCRYPT, "--allow-weak-scrypt-for-tests"]
+        super().__init__(suite, name, SCRYPT, database=database, port=port)
         if smtp_port is not None:
             self.args += ["--smtp-url", suite.smtp_url(smtp_port)]
         if mail_from:
             self.args += ["--mail-from", mail_from]
         self.args += list(extra)
-        self.process = None
-        self.port = None
 
     def start(self, timeout=60):
-        """Starts it and waits for `Lith is serving`. Returns (ok, why)."""
-        self.process = self.suite.processes.spawn(self.args, self.stdout_path, self.stderr_path, env=child_environment())
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = SERVING_RE.search(read(self.stdout_path))
-            if match:
-                self.port = int(match.group(1))
-                return True, f"serving on port {self.port}"
-            if self.process.poll() is not None:
-                return False, f"{self.name} exited with status {self.process.returncode}: {tail(self.stderr_path)}"
-            time.sleep(0.05)
-        return False, f"{self.name}: no 'Lith is serving' line within {timeout} s: {tail(self.stderr_path)}"
-
-    def stop(self):
-        stop_process(self.process)
+        return super().start(timeout)
 
     def log(self):
         return read(self.stderr_path)
@@ -426,12 +263,7 @@ class Server:
 
 def start_server(report, suite, name, check_name, **kwargs):
     """A started server, or None after a FAIL line saying why."""
-    server = Server(suite, name, **kwargs)
-    up, why = server.start()
-    if not up:
-        report.check(check_name, False, why)
-        return None
-    return server
+    return start_or_fail(report, check_name, Server(suite, name, **kwargs))
 
 
 # MARK: SMTP
@@ -494,16 +326,11 @@ class SMTPServer:
         self.process = self.suite.processes.spawn(
             [sys.executable, SMTP_SERVER, "--dir", directory, "--port", str(self.port), "--user", SMTP_USER,
              "--password", SMTP_PASSWORD, "--cert", self.suite.cert, "--key", self.suite.key], out, err)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(r"SMTP_READY port=(\d+)", read(out))
-            if match:
-                self.port = int(match.group(1))
-                return True, f"SMTP on port {self.port}"
-            if self.process.poll() is not None:
-                return False, f"smtp-server.py exited with status {self.process.returncode}: {tail(err)}"
-            time.sleep(0.05)
-        return False, f"smtp-server.py: no SMTP_READY within {timeout} s: {tail(err)}"
+        port, problem = wait_for_port(self.process, out, err, SMTP_READY_RE, "smtp-server.py", "SMTP_READY", timeout)
+        if problem:
+            return False, problem
+        self.port = port
+        return True, f"SMTP on port {self.port}"
 
     def stop(self):
         stop_process(self.process)
@@ -543,203 +370,18 @@ class SMTPServer:
 
 
 def start_smtp(report, suite, name, check_name, port=0):
-    smtp = SMTPServer(suite, name, port)
-    up, why = smtp.start()
-    if not up:
-        report.check(check_name, False, why)
-        return None
-    return smtp
+    return start_or_fail(report, check_name, SMTPServer(suite, name, port))
 
 
 # MARK: HTTP
 
 
-class Response:
-    def __init__(self, status, headers, body, elapsed):
-        self.status = status
-        self.headers = headers  # lower-cased name -> list of values
-        self.body = body
-        self.text = body.decode("utf-8", "replace")
-        self.elapsed = elapsed  # seconds from the first byte sent to the last received
-
-    def header(self, name):
-        values = self.headers.get(name.lower())
-        return values[0] if values else None
-
-    def set_cookies(self):
-        """{name: value} of every Set-Cookie (an empty value for a deletion)."""
-        cookies = {}
-        for line in self.headers.get("set-cookie", []):
-            pair, _, attributes = line.partition(";")
-            name, _, value = pair.strip().partition("=")
-            deleted = re.search(r"max-age=0\b", attributes, re.I) or re.search(r"expires=[^;]*19[67]\d", attributes, re.I)
-            cookies[name] = "" if deleted else value
-        return cookies
-
-    def set_cookie_line(self, name):
-        for line in self.headers.get("set-cookie", []):
-            if line.strip().startswith(name + "="):
-                return line
-        return None
-
-    def sets_session(self):
-        return any(name.endswith(SESSION_COOKIE) and value for name, value in self.set_cookies().items())
-
-    def form_error(self):
-        match = FORM_ERROR_RE.search(self.text)
-        return html.unescape(match.group(1).strip()) if match else None
-
-    def flash(self):
-        match = FLASH_RE.search(self.text)
-        return html.unescape(match.group(1).strip()) if match else None
-
-    def __repr__(self):
-        location = self.header("Location")
-        return f"{self.status}" + (f" → {location}" if location else "")
-
-
-class ClosedEarly(OSError):
-    pass
-
-
-class Client:
-    """A browser of sorts on one keep-alive connection: its own cookie jar and
-    the CSRF token of the last form it was shown."""
-
-    def __init__(self, port):
-        self.port = port
-        self.host = f"127.0.0.1:{port}"
-        self.cookies = {}
-        self.token = None
-        self.sock = None
-        self.buffer = b""
-
-    def close(self):
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
-        self.buffer = b""
-
-    def _connect(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        s.settimeout(REQUEST_TIMEOUT)
-        try:
-            s.connect(("127.0.0.1", self.port))
-        except OSError:
-            s.close()
-            raise
-        self.sock = s
-        self.buffer = b""
-
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ClosedEarly("connection closed before a whole response")
-        self.buffer += chunk
-
-    def _take(self, n):
-        while len(self.buffer) < n:
-            self._fill()
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
-        return data
-
-    def _line(self):
-        while b"\r\n" not in self.buffer:
-            self._fill()
-        line, _, self.buffer = self.buffer.partition(b"\r\n")
-        return line
-
-    def _read_response(self, method):
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers.setdefault(name.strip().lower(), []).append(value.strip())
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-            body = b""
-        elif "chunked" in ",".join(headers.get("transfer-encoding", [])).lower():
-            body = b""
-            while True:
-                size = int(self._line().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self._line():
-                        pass
-                    break
-                body += self._take(size)
-                self._take(2)
-        elif "content-length" in headers:
-            body = self._take(int(headers["content-length"][0]))
-        else:
-            try:
-                while True:
-                    self._fill()
-            except ClosedEarly:
-                pass
-            body, self.buffer = self.buffer, b""
-            headers.setdefault("connection", []).append("close")
-        return status, headers, body
-
-    def request(self, method, path, fields=None):
-        body = urlencode(fields).encode() if fields is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"User-Agent: {USER_AGENT}", "Accept: text/html"]
-        if self.cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        if method == "POST":
-            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        for attempt in range(2):
-            reused = self.sock is not None
-            if not reused:
-                self._connect()
-            started = time.perf_counter()
-            try:
-                self.sock.sendall(data)
-                status, response_headers, response_body = self._read_response(method)
-            except (ClosedEarly, ConnectionResetError, BrokenPipeError):
-                received = bool(self.buffer)
-                self.close()
-                # A kept-alive connection the server had already closed: once
-                # more on a new one. Anything else is the answer's fault.
-                if reused and not received and attempt == 0:
-                    continue
-                raise
-            elapsed = time.perf_counter() - started
-            break
-        response = Response(status, response_headers, response_body, elapsed)
-        for name, value in response.set_cookies().items():
-            if value:
-                self.cookies[name] = value
-            else:
-                self.cookies.pop(name, None)
-        match = CSRF_RE.search(response.text)
-        if match:
-            self.token = html.unescape(match.group(1))
-        if "close" in ",".join(response_headers.get("connection", [])).lower():
-            self.close()
-        return response
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def post(self, path, fields):
-        """POSTs `fields` with the CSRF token of the last form this client was shown."""
-        return self.request("POST", path, {"csrf_token": self.token or "", **fields})
-
-    def login(self, address, password):
-        self.get("/login")
-        return self.post("/login", {"email": address, "password": password})
+class Client(blackbox.Client):
+    """blackbox.Client with this suite's password, and what a person does
+    with a forgotten password."""
 
     def signup(self, address, password=PASSWORD):
-        self.get("/signup")
-        return self.post("/signup", {"email": address, "password": password, "password_confirmation": password})
+        return super().signup(address, password)
 
     def forgot(self, address, fresh=True):
         """POST /password/forgot (after a GET of the form, unless `fresh` is False)."""
@@ -757,10 +399,6 @@ class Client:
 
     def set_password(self, password):
         return self.post("/password/reset", {"password": password, "password_confirmation": password})
-
-
-def signed_in(response):
-    return response is not None and response.status == 303 and response.sets_session()
 
 
 def logs_in(port, address, password):
@@ -793,18 +431,9 @@ def to_login(response):
     return response is not None and response.status in (302, 303) and (response.header("Location") or "").startswith("/login")
 
 
-def normalise(body, address):
-    text = body.replace(html.escape(address), "EMAIL").replace(address, "EMAIL")
-    return CSRF_RE.sub('<input type="hidden" name="csrf_token" value="TOKEN">', text)
-
-
 def first_difference(a, b):
     at = next((i for i, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
     return f"at character {at}: {a[max(0, at - 40):at + 40]!r} vs {b[max(0, at - 40):at + 40]!r}"
-
-
-def events(log, kind=None, address=None):
-    return [e for e in log if (kind is None or e.get("event") == kind) and (address is None or e.get("email") == address)]
 
 
 def short(text, limit=160):
@@ -817,18 +446,8 @@ def short(text, limit=160):
 
 def check_forgot_end_to_end(report, suite):
     name = "1. forgot password over SMTP"
-    smtp = start_smtp(report, suite, "e2e", name)
-    if not smtp:
-        return
-    server = start_server(report, suite, "e2e", name, smtp_port=smtp.port, mail_from=MAIL_FROM)
-    if not server:
-        smtp.stop()
-        return
-    try:
-        forgot_end_to_end(report, suite, name, smtp, server)
-    finally:
-        server.stop()
-        smtp.stop()
+    with_servers(report, suite, "e2e", name, lambda smtp, server: forgot_end_to_end(report, suite, name, smtp, server),
+                 mail_from=MAIL_FROM)
 
 
 def forgot_end_to_end(report, suite, name, smtp, server):
@@ -1049,18 +668,8 @@ def check_same_answer(report, suite, count=60):
 
 def check_token_paths(report, suite):
     name = "3. refused links"
-    smtp = start_smtp(report, suite, "tokens", name)
-    if not smtp:
-        return
-    server = start_server(report, suite, "tokens", name, smtp_port=smtp.port, extra=["--throttle", NO_THROTTLE])
-    if not server:
-        smtp.stop()
-        return
-    try:
-        token_paths(report, suite, name, smtp, server)
-    finally:
-        server.stop()
-        smtp.stop()
+    with_servers(report, suite, "tokens", name, lambda smtp, server: token_paths(report, suite, name, smtp, server),
+                 extra=["--throttle", NO_THROTTLE])
 
 
 def token_paths(report, suite, name, smtp, server):
@@ -1613,13 +1222,14 @@ def tampered(token, position=10):
     return token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1:]
 
 
-def with_servers(report, suite, label, name, body, extra=()):
+def with_servers(report, suite, label, name, body, extra=(), **server_options):
     """Runs body(smtp, server) with an SMTP server and a `lith serve` sending
-    to it; both stopped afterwards."""
+    to it (with `extra` flags and Server's `server_options`); both stopped
+    afterwards."""
     smtp = start_smtp(report, suite, label, name)
     if not smtp:
         return
-    server = start_server(report, suite, label, name, smtp_port=smtp.port, extra=list(extra))
+    server = start_server(report, suite, label, name, smtp_port=smtp.port, extra=list(extra), **server_options)
     if not server:
         smtp.stop()
         return
@@ -2167,15 +1777,6 @@ def mailed_link_timing(report, suite, name, smtp, server):
 # MARK: main
 
 
-def guarded(report, check, *args, **kwargs):
-    """Runs one check; if it crashes, that is a failed check, and the others still run."""
-    try:
-        check(report, *args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not the end of the run
-        traceback.print_exc()
-        report.check(getattr(check, "__name__", str(check)), False, f"aborted: {type(error).__name__}: {error}")
-
-
 CHECKS = range(1, 12)
 
 
@@ -2211,13 +1812,10 @@ def run_checks(suite, report, database_url, selected=frozenset(CHECKS)):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
+    parser = argument_parser(__doc__)
     parser.add_argument("--database", default=None, help="postgres:// URL for the fleet check (a schema is made in it)")
     options = parser.parse_args()
-    lith = os.path.abspath(options.lith)
-    if not os.access(lith, os.X_OK):
-        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    lith = lith_binary(parser, options)
     if options.database and not options.database.startswith(("postgres://", "postgresql://")):
         parser.error("--database must be a postgres:// URL")
     try:
@@ -2229,38 +1827,12 @@ def main():
     if selected is None:
         parser.error(f"MAIL_ONLY={os.environ['MAIL_ONLY']!r}: give check numbers from 1 to {CHECKS[-1]}, e.g. 8,9")
 
-    directory = tempfile.mkdtemp(prefix="lith-mail-")
-    processes = Processes(os.environ.get("MAIL_PIDFILE"), directory)
-    report = Report()
-    time_limit = int(os.environ.get("MAIL_TIME_LIMIT", "900"))
-
-    def on_signal(signum, frame):
-        why = f"gave up after {time_limit} s" if signum == signal.SIGALRM else f"interrupted by signal {signum}"
-        print(f"mail test: {why}; stopping what it started; logs kept in {directory}", flush=True)
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGALRM, on_signal)
-    signal.alarm(time_limit)
-    started = time.monotonic()
-    print(f"mail test: {lith}, logs in {directory}"
+    # Children run in the temp dir, never the repository: a CLI's default lith.sqlite lands there.
+    run = Run("mail", time_limit=int(os.environ.get("MAIL_TIME_LIMIT", "900")), children_in_directory=True)
+    print(f"mail test: {lith}, logs in {run.directory}"
           + (f", only checks {','.join(map(str, sorted(selected)))}" if len(selected) < len(CHECKS) else ""), flush=True)
-    try:
-        run_checks(Suite(lith, directory, processes), report, options.database, selected)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not a traceback
-        traceback.print_exc()
-        report.check("mail test", False, f"aborted: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        processes.stop_all()
-    info(f"took {time.monotonic() - started:.0f} s")
-    if report.failed or os.environ.get("MAIL_KEEP_DIR"):
-        info(f"logs kept in {directory}")
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    sys.exit(1 if report.failed else 0)
+    run.run(lambda: run_checks(Suite(lith, run.directory, run.processes), run.report, options.database, selected))
+    run.finish()
 
 
 if __name__ == "__main__":

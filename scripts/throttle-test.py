@@ -60,192 +60,41 @@ servers' logs and databases), THROTTLE_TIME_LIMIT (seconds before the whole run
 gives up, default 420).
 """
 
-import argparse
 import html
-import json
 import os
 import re
-import secrets
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-import traceback
-from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # blackbox.py, even under python3 -P
+import blackbox  # noqa: E402
+from blackbox import (LithServer, Run, argument_parser, events, free_port, guarded, lith_binary, nginx_conf,  # noqa: E402
+                      normalise, signed_in, spawn_nginx, start_or_fail, stop_process)
 
 SCRYPT = "ln=4,r=8,p=1"
 PASSWORD = "throttle suite passphrase 41"
 WRONG = "not the passphrase 17"
 NO_THROTTLE = "login-pair=1000000,login-account=1000000,login-address=1000000"
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
-REQUEST_TIMEOUT = 20
-CSRF_RE = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
-SERVING_RE = re.compile(r"Lith is serving http://[^\s]+:(\d+) ")
-FORM_ERROR_RE = re.compile(r'<p class="error" role="alert" id="form-error">(.*?)</p>', re.S)
 ACCOUNT_SENTENCE = "Too many attempts for this account. Try again in "
 NETWORK_SENTENCE = "Too many attempts from your network. Try again in "
 INVALID = "Invalid email or password."
-SESSION_COOKIE = "lith_session"
 
 
-# MARK: output
+# MARK: servers
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, reason):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
-        return ok
-
-
-def info(message):
-    print(f"      {message}", flush=True)
-
-
-# MARK: processes
-
-
-class Processes:
-    """Every child process, so that all of them are stopped on the way out."""
-
-    def __init__(self, pidfile):
-        self.children = []
-        self.pidfile = pidfile
-        self.lock = threading.Lock()
-
-    def spawn(self, args, stdout_path, stderr_path, stdin=subprocess.DEVNULL, **kwargs):
-        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
-            process = subprocess.Popen(args, stdin=stdin, stdout=out, stderr=err, **kwargs)
-        with self.lock:
-            self.children.append(process)
-            if self.pidfile:
-                with open(self.pidfile, "a") as f:
-                    f.write(f"{process.pid}\n")
-        return process
-
-    def stop_all(self):
-        with self.lock:
-            children = list(self.children)
-        for process in children:
-            if process.poll() is None:
-                try:
-                    process.terminate()
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.pidfile:
-            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
-
-
-def child_environment():
-    """The environment without LITH_* settings: only flags configure the servers here."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("LITH_")}
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return ""
-
-
-def tail(path, lines=5):
-    return " | ".join(read(path).strip().splitlines()[-lines:])
-
-
-class Suite:
-    def __init__(self, lith, directory, processes):
-        self.lith = lith
-        self.dir = directory
-        self.processes = processes
-        self.run_id = secrets.token_hex(3)
-        self.counter = 0
-
+class Suite(blackbox.Suite):
     def email(self, label):
         return f"{label}-{self.run_id}@throttle.example.com"
 
-    def cli(self, args, stdin_text=None, timeout=30):
-        """Runs `lith ARGS` to the end: (exit status, stdout, stderr). Registered
-        in the pid file like the servers, so an interrupted run leaves nothing."""
-        self.counter += 1
-        out = os.path.join(self.dir, f"cli-{self.counter}.stdout")
-        err = os.path.join(self.dir, f"cli-{self.counter}.stderr")
-        process = self.processes.spawn([self.lith, *args], out, err, env=child_environment(),
-                                       stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL)
-        try:
-            if stdin_text is not None:
-                process.stdin.write(stdin_text.encode())
-                process.stdin.close()
-            status = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            status = None
-        return status, read(out), read(err)
 
-    def audit(self, database):
-        """`lith audit --json` for a database: a list of events, oldest first."""
-        status, out, err = self.cli(["audit", "--json", "--database", database])
-        if status != 0:
-            raise AssertionError(f"lith audit exited {status}: {err.strip()[:200]}")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-class Server:
-    """One `lith serve` on a free port and its own SQLite file."""
+class Server(LithServer):
+    """`lith serve` on its own SQLite file, with cheap hashes unless told."""
 
     def __init__(self, suite, name, extra=(), scrypt=SCRYPT):
-        self.suite = suite
-        self.name = name
-        self.database = os.path.join(suite.dir, f"{name}.sqlite")
-        self.stdout_path = os.path.join(suite.dir, f"{name}.stdout")
-        self.stderr_path = os.path.join(suite.dir, f"{name}.stderr")
-        self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", "0", "--database", self.database,
-                     "--scrypt", scrypt, "--allow-weak-scrypt-for-tests", *extra]
-        self.process = None
-        self.port = None
-
-    def start(self, timeout=30):
-        """Starts it and waits for `Lith is serving`. Returns (ok, why)."""
-        self.process = self.suite.processes.spawn(self.args, self.stdout_path, self.stderr_path, env=child_environment())
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = SERVING_RE.search(read(self.stdout_path))
-            if match:
-                self.port = int(match.group(1))
-                return True, f"serving on port {self.port}"
-            if self.process.poll() is not None:
-                return False, f"{self.name} exited with status {self.process.returncode}: {tail(self.stderr_path)}"
-            time.sleep(0.05)
-        return False, f"{self.name}: no 'Lith is serving' line within {timeout} s: {tail(self.stderr_path)}"
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().__init__(suite, name, scrypt, extra)
 
     def audit(self):
         return self.suite.audit(self.database)
@@ -253,30 +102,13 @@ class Server:
 
 def start_server(report, suite, name, check_name, **kwargs):
     """A started server, or None after a FAIL line saying why."""
-    server = Server(suite, name, **kwargs)
-    up, why = server.start()
-    if not up:
-        report.check(check_name, False, why)
-        return None
-    return server
+    return start_or_fail(report, check_name, Server(suite, name, **kwargs))
 
 
 # nginx in front of one lith, in a temp prefix, one process (no master, so
 # the pid file has all of it), as docs/nginx/lith.conf forwards the client.
-NGINX_CONF = """
-worker_processes 1;
-master_process off;
-daemon off;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {prefix}/logs/access.log;
-    client_body_temp_path {prefix}/temp/client_body;
-    proxy_temp_path {prefix}/temp/proxy;
-    fastcgi_temp_path {prefix}/temp/fastcgi;
-    uwsgi_temp_path {prefix}/temp/uwsgi;
-    scgi_temp_path {prefix}/temp/scgi;
+NGINX_MAIN = "master_process off;"
+NGINX_SERVER = """
     server {{
         listen 127.0.0.1:{port};
         location / {{
@@ -286,9 +118,7 @@ http {{
             proxy_connect_timeout 5s;
             proxy_read_timeout 20s;
         }}
-    }}
-}}
-"""
+    }}"""
 
 
 class Nginx:
@@ -301,250 +131,32 @@ class Nginx:
 
     def start(self):
         """Returns (ok, why)."""
-        for sub in ("logs", "temp"):
-            os.makedirs(os.path.join(self.prefix, sub), exist_ok=True)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        config = os.path.join(self.prefix, "nginx.conf")
-        with open(config, "w") as f:
-            f.write(NGINX_CONF.format(prefix=self.prefix, port=self.port, upstream=self.upstream_port))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        error_log = os.path.join(self.prefix, "logs", "error.log")
-        test = subprocess.run([nginx, "-t", "-p", self.prefix, "-e", error_log, "-c", config],
-                              capture_output=True, text=True, timeout=30)
-        if test.returncode != 0:
-            return False, f"nginx -t failed: {test.stderr.strip()}"
-        self.process = self.suite.processes.spawn([nginx, "-p", self.prefix, "-e", error_log, "-c", config],
-                                                  os.path.join(self.prefix, "logs", "stdout.log"),
-                                                  os.path.join(self.prefix, "logs", "stderr.log"))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False, f"nginx exited: {tail(error_log)}"
-            try:
-                client = Client(self.port)
-                response = client.request("GET", "/healthz")
-                client.close()
-                if response.status == 200:
-                    return True, f"nginx on port {self.port}"
-            except OSError:
-                pass
-            time.sleep(0.1)
-        return False, "nginx did not answer /healthz within 10 s"
+        self.port = free_port()
+        config = nginx_conf(self.prefix, NGINX_SERVER.format(port=self.port, upstream=self.upstream_port),
+                            main=NGINX_MAIN, connections=256)
+        self.process, problem = spawn_nginx(self.suite.processes, self.prefix, config, self.answers)
+        return (False, problem) if problem else (True, f"nginx on port {self.port}")
+
+    def answers(self):
+        client = Client(self.port)
+        response = client.request("GET", "/healthz")
+        client.close()
+        return response.status == 200
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_nginx(report, suite, name, check_name, upstream_port):
-    nginx = Nginx(suite, name, upstream_port)
-    up, why = nginx.start()
-    if not up:
-        report.check(check_name, False, why)
-        return None
-    return nginx
+    return start_or_fail(report, check_name, Nginx(suite, name, upstream_port))
 
 
 # MARK: HTTP
 
 
-class Response:
-    def __init__(self, status, headers, body, elapsed):
-        self.status = status
-        self.headers = headers  # lower-cased name -> list of values
-        self.body = body
-        self.text = body.decode("utf-8", "replace")
-        self.elapsed = elapsed  # seconds from the first byte sent to the last received
-
-    def header(self, name):
-        values = self.headers.get(name.lower())
-        return values[0] if values else None
-
-    def set_cookies(self):
-        """{name: value} of every Set-Cookie (an empty value for a deletion)."""
-        cookies = {}
-        for line in self.headers.get("set-cookie", []):
-            pair, _, attributes = line.partition(";")
-            name, _, value = pair.strip().partition("=")
-            deleted = re.search(r"max-age=0\b", attributes, re.I) or re.search(r"expires=[^;]*19[67]\d", attributes, re.I)
-            cookies[name] = "" if deleted else value
-        return cookies
-
-    def sets_session(self):
-        return any(name.endswith(SESSION_COOKIE) and value for name, value in self.set_cookies().items())
-
-    def form_error(self):
-        match = FORM_ERROR_RE.search(self.text)
-        return html.unescape(match.group(1).strip()) if match else None
-
-    def __repr__(self):
-        location = self.header("Location")
-        return f"{self.status}" + (f" → {location}" if location else "")
-
-
-class ClosedEarly(OSError):
-    pass
-
-
-class Client:
-    """A browser of sorts on one keep-alive connection from `source` (an
-    address of the loopback net, e.g. 127.0.0.11; None: the kernel's choice,
-    127.0.0.1): its own cookie jar, the CSRF token of the last form it was
-    shown, and `headers` sent with every request."""
-
-    def __init__(self, port, source=None, headers=()):
-        self.port = port
-        self.source = source
-        self.host = f"127.0.0.1:{port}"
-        self.headers = list(headers)
-        self.cookies = {}
-        self.token = None
-        self.sock = None
-        self.buffer = b""
-
-    def close(self):
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
-        self.buffer = b""
-
-    def _connect(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        s.settimeout(REQUEST_TIMEOUT)
-        try:
-            if self.source:
-                s.bind((self.source, 0))
-            s.connect(("127.0.0.1", self.port))
-        except OSError:
-            s.close()
-            raise
-        self.sock = s
-        self.buffer = b""
-
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ClosedEarly("connection closed before a whole response")
-        self.buffer += chunk
-
-    def _take(self, n):
-        while len(self.buffer) < n:
-            self._fill()
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
-        return data
-
-    def _line(self):
-        while b"\r\n" not in self.buffer:
-            self._fill()
-        line, _, self.buffer = self.buffer.partition(b"\r\n")
-        return line
-
-    def _read_response(self, method):
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers.setdefault(name.strip().lower(), []).append(value.strip())
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-            body = b""
-        elif "chunked" in ",".join(headers.get("transfer-encoding", [])).lower():
-            body = b""
-            while True:
-                size = int(self._line().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self._line():
-                        pass
-                    break
-                body += self._take(size)
-                self._take(2)
-        elif "content-length" in headers:
-            body = self._take(int(headers["content-length"][0]))
-        else:
-            try:
-                while True:
-                    self._fill()
-            except ClosedEarly:
-                pass
-            body, self.buffer = self.buffer, b""
-            headers.setdefault("connection", []).append("close")
-        return status, headers, body
-
-    def request(self, method, path, fields=None, headers=()):
-        body = urlencode(fields).encode() if fields is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"User-Agent: {USER_AGENT}", "Accept: text/html"]
-        if self.cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        if method == "POST":
-            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
-        given = {name.lower() for name, _ in headers}
-        for name, value in [*(h for h in self.headers if h[0].lower() not in given), *headers]:
-            lines.append(f"{name}: {value}")
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        for attempt in range(2):
-            reused = self.sock is not None
-            if not reused:
-                self._connect()
-            started = time.perf_counter()
-            try:
-                self.sock.sendall(data)
-                status, response_headers, response_body = self._read_response(method)
-            except (ClosedEarly, ConnectionResetError, BrokenPipeError):
-                received = bool(self.buffer)
-                self.close()
-                # A kept-alive connection the server had already closed: once
-                # more on a new one. Anything else is the answer's fault.
-                if reused and not received and attempt == 0:
-                    continue
-                raise
-            elapsed = time.perf_counter() - started
-            break
-        response = Response(status, response_headers, response_body, elapsed)
-        for name, value in response.set_cookies().items():
-            if value:
-                self.cookies[name] = value
-            else:
-                self.cookies.pop(name, None)
-        match = CSRF_RE.search(response.text)
-        if match:
-            self.token = html.unescape(match.group(1))
-        if "close" in ",".join(response_headers.get("connection", [])).lower():
-            self.close()
-        return response
-
-    def get(self, path, headers=()):
-        return self.request("GET", path, headers=headers)
-
-    def post(self, path, fields, headers=()):
-        """POSTs `fields` with the CSRF token of the last form this client was shown."""
-        return self.request("POST", path, {"csrf_token": self.token or "", **fields}, headers=headers)
-
-    def login(self, email, password, fresh=True, headers=()):
-        """POST /login; with `fresh`, after a GET of the form (else with the
-        token of the last form shown, e.g. the one a 422 or 429 came back with)."""
-        if fresh or not self.token:
-            self.get("/login", headers=headers)
-        return self.post("/login", {"email": email, "password": password}, headers=headers)
-
+class Client(blackbox.Client):
     def signup(self, email, password=PASSWORD, headers=()):
-        self.get("/signup", headers=headers)
-        return self.post("/signup", {"email": email, "password": password, "password_confirmation": password},
-                         headers=headers)
+        return super().signup(email, password, headers)
 
 
 def sign_up(port, email, source=None, headers=()):
@@ -578,10 +190,6 @@ def judge_wrong_password(response):
     return response is not None and response.status == 422 and response.form_error() == INVALID
 
 
-def signed_in(response):
-    return response is not None and response.status == 303 and response.sets_session()
-
-
 def statuses(responses):
     return [r.status if r is not None else None for r in responses]
 
@@ -597,10 +205,6 @@ def summary(values):
             parts.append(f"{previous}×{count}" if count > 1 else f"{previous}")
         previous, count = value, 1
     return ", ".join(parts)
-
-
-def events(log, kind=None, email=None):
-    return [e for e in log if (kind is None or e.get("event") == kind) and (email is None or e.get("email") == email)]
 
 
 SESSIONS_RE = re.compile(r'id="sessions-heading"(.*?)id="activity-heading"', re.S)
@@ -670,11 +274,6 @@ def check_one_account_one_address(report, suite):
 
 
 # MARK: 2. unknown email vs existing account
-
-
-def normalise(body, email):
-    text = body.replace(html.escape(email), "EMAIL").replace(email, "EMAIL")
-    return CSRF_RE.sub('<input type="hidden" name="csrf_token" value="TOKEN">', text)
 
 
 def check_unknown_email(report, suite):
@@ -1026,15 +625,6 @@ def check_account_page(report, suite):
 # MARK: main
 
 
-def guarded(report, check, *args, **kwargs):
-    """Runs one check; if it crashes, that is a failed check, and the others still run."""
-    try:
-        check(report, *args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not the end of the run
-        traceback.print_exc()
-        report.check(getattr(check, "__name__", str(check)), False, f"aborted: {type(error).__name__}: {error}")
-
-
 def run_checks(suite, report):
     guarded(report, check_one_account_one_address, suite)
     guarded(report, check_unknown_email, suite)
@@ -1061,46 +651,15 @@ def loopback_aliases_work():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
-    options = parser.parse_args()
-    lith = os.path.abspath(options.lith)
-    if not os.access(lith, os.X_OK):
-        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    parser = argument_parser(__doc__)
+    lith = lith_binary(parser, parser.parse_args())
     if not loopback_aliases_work():
         parser.error("cannot bind 127.0.0.11: the checks need every 127.x.y.z on loopback (Linux)")
 
-    directory = tempfile.mkdtemp(prefix="lith-throttle-")
-    processes = Processes(os.environ.get("THROTTLE_PIDFILE"))
-    report = Report()
-    time_limit = int(os.environ.get("THROTTLE_TIME_LIMIT", "420"))
-
-    def on_signal(signum, frame):
-        why = f"gave up after {time_limit} s" if signum == signal.SIGALRM else f"interrupted by signal {signum}"
-        print(f"throttle test: {why}; stopping what it started; logs kept in {directory}", flush=True)
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGALRM, on_signal)
-    signal.alarm(time_limit)
-    started = time.monotonic()
-    print(f"throttle test: {lith}, logs in {directory}", flush=True)
-    try:
-        run_checks(Suite(lith, directory, processes), report)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not a traceback
-        traceback.print_exc()
-        report.check("throttle test", False, f"aborted: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        processes.stop_all()
-    info(f"took {time.monotonic() - started:.0f} s")
-    if report.failed or os.environ.get("THROTTLE_KEEP_DIR"):
-        info(f"logs kept in {directory}")
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    sys.exit(1 if report.failed else 0)
+    run = Run("throttle", time_limit=int(os.environ.get("THROTTLE_TIME_LIMIT", "420")))
+    print(f"throttle test: {lith}, logs in {run.directory}", flush=True)
+    run.run(lambda: run_checks(Suite(lith, run.directory, run.processes), run.report))
+    run.finish()
 
 
 if __name__ == "__main__":

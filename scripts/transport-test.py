@@ -59,22 +59,22 @@ can clean up even if this script is killed), TRANSPORT_KEEP_DIR=1 (keep the
 temp dir with the servers' logs and databases).
 """
 
-import argparse
 import functools
 import os
 import re
 import resource
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # blackbox.py, even under python3 -P
+from blackbox import (CSRF_RE, LithServer, Run, Suite, argument_parser, child_environment, guarded, info,  # noqa: E402
+                      lith_binary, read, read_bytes)
 
 SCRYPT = "ln=10,r=8,p=1"
 SLOW_SCRYPT = "ln=14,r=8,p=1"
@@ -85,8 +85,6 @@ BODY_TIMEOUT = 3.0
 SHUTDOWN_GRACE = 3.0
 HASH_WAIT = 2.0
 UMASK = 0o022  # a file created without an explicit mode would be 0644 under it, not 0600
-CSRF_RE = re.compile(rb'<input type="hidden" name="csrf_token" value="([^"]*)">')
-SERVING_RE = re.compile(r"Lith is serving http://[^\s]+:(\d+) ")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2}) ")
 MiB = 1024 * 1024
 
@@ -97,99 +95,16 @@ def short_limits(head_timeout=HEAD_TIMEOUT, body_timeout=BODY_TIMEOUT):
             "--body-timeout", f"{body_timeout:g}s", "--shutdown-grace", f"{SHUTDOWN_GRACE:g}s"]
 
 
-# MARK: output
+# MARK: servers
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, reason):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {reason}", flush=True)
-        return ok
-
-
-def info(message):
-    print(f"      {message}", flush=True)
-
-
-# MARK: processes
-
-
-class Processes:
-    """Every child process, so that all of them are stopped on the way out."""
-
-    def __init__(self, pidfile):
-        self.children = []
-        self.pidfile = pidfile
-        self.lock = threading.Lock()
-
-    def spawn(self, args, stdout_path, stderr_path, **kwargs):
-        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
-            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **kwargs)
-        with self.lock:
-            self.children.append(process)
-            if self.pidfile:
-                with open(self.pidfile, "a") as f:
-                    f.write(f"{process.pid}\n")
-        return process
-
-    def stop_all(self):
-        with self.lock:
-            children = list(self.children)
-        for process in children:
-            if process.poll() is None:
-                try:
-                    process.terminate()
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + 10
-        for process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.pidfile:
-            open(self.pidfile, "w").close()  # all reaped: nothing left for the wrapper to kill
-
-
-def child_environment():
-    """The environment without LITH_* settings: only flags configure the servers here."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("LITH_")}
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return b""
-
-
-def tail(path, lines=5):
-    return " | ".join(read(path).decode("utf-8", "replace").strip().splitlines()[-lines:])
-
-
-class Server:
-    """One `lith serve` on a free port and its own SQLite file; stdout and stderr kept apart."""
+class Server(LithServer):
+    """`lith serve` with the short limits (or `limits`), `scrypt`, and at most
+    `nofile` descriptors if given."""
 
     def __init__(self, suite, name, extra=(), scrypt=SCRYPT, limits=None, nofile=None):
-        self.suite = suite
-        self.name = name
-        self.database = os.path.join(suite.dir, f"{name}.sqlite")
-        self.stdout_path = os.path.join(suite.dir, f"{name}.stdout")
-        self.stderr_path = os.path.join(suite.dir, f"{name}.stderr")
-        self.args = [suite.lith, "serve", "--host", "127.0.0.1", "--port", "0", "--database", self.database,
-                     "--scrypt", scrypt, "--allow-weak-scrypt-for-tests", *(limits or short_limits()), *extra]
+        super().__init__(suite, name, scrypt, [*(limits or short_limits()), *extra])
         self.nofile = nofile
-        self.process = None
-        self.port = None
 
     def start(self, timeout=30):
         """Starts it and waits for `Lith is serving`. Returns (ok, why)."""
@@ -197,18 +112,7 @@ class Server:
         if self.nofile:
             n = self.nofile
             preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # noqa: E731
-        self.process = self.suite.processes.spawn(self.args, self.stdout_path, self.stderr_path,
-                                                  env=child_environment(), preexec_fn=preexec)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = SERVING_RE.search(read(self.stdout_path).decode("utf-8", "replace"))
-            if match:
-                self.port = int(match.group(1))
-                return True, f"serving on port {self.port}"
-            if self.process.poll() is not None:
-                return False, f"{self.name} exited with status {self.process.returncode}: {tail(self.stderr_path)}"
-            time.sleep(0.05)
-        return False, f"{self.name}: no 'Lith is serving' line within {timeout} s: {tail(self.stderr_path)}"
+        return super().start(timeout, preexec_fn=preexec)
 
     @property
     def pid(self):
@@ -219,28 +123,19 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
     def stderr(self):
-        return read(self.stderr_path)
+        return read_bytes(self.stderr_path)
 
     def rss_kb(self):
-        for line in read(f"/proc/{self.pid}/status").decode().splitlines():
+        for line in read_bytes(f"/proc/{self.pid}/status").decode().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return None
 
     def cpu_seconds(self):
         """utime + stime of the whole process (every thread), in seconds."""
-        stat = read(f"/proc/{self.pid}/stat").decode()
+        stat = read_bytes(f"/proc/{self.pid}/stat").decode()
         fields = stat[stat.rindex(")") + 2:].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
     def accounts(self):
         """`lith user list` for this server's database, as text."""
@@ -432,9 +327,9 @@ def form_page(server, path, host=None):
     response = get(server, path, host=host)
     if not response:
         return None, None, ""
-    match = CSRF_RE.search(response.body)
+    match = CSRF_RE.search(response.body.decode("utf-8", "replace"))
     cookies = "; ".join(c.split(";", 1)[0] for c in response.headers.get("set-cookie", []))
-    return response, match.group(1).decode() if match else None, cookies
+    return response, match.group(1) if match else None, cookies
 
 
 def form_post(path, fields, cookie, host, origin=None):
@@ -794,14 +689,14 @@ def main_server_checks(report, suite):
     websocket = [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
                  ("Sec-WebSocket-Version", "13")]
     h2c = [("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"), ("HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA")]
-    guarded(report, check_upgrade, report, server, "websocket", websocket)
-    guarded(report, check_upgrade, report, server, "h2c", h2c)
+    guarded(report, check_upgrade, server, "websocket", websocket)
+    guarded(report, check_upgrade, server, "h2c", h2c)
     for check in (check_connect, check_idle, check_slowloris, check_host):
-        guarded(report, check, report, server)
-    guarded(report, check_any_host, report, suite)
+        guarded(report, check, server)
+    guarded(report, check_any_host, suite)
     for check in (check_chunk_extensions, check_smuggling, check_file_modes,
                   check_log_injection):  # last: it reads the log of everything above
-        guarded(report, check, report, server)
+        guarded(report, check, server)
     server.stop()
 
 
@@ -1040,7 +935,7 @@ def check_startup_refusal(report, suite):
         process.wait()
         status = None
     took = time.monotonic() - started
-    lines = [line for line in read(err).decode("utf-8", "replace").splitlines() if line.strip()]
+    lines = [line for line in read(err).splitlines() if line.strip()]
     mentions = len(lines) == 1 and ("--public-url" in lines[0] or "--allowed-hosts" in lines[0])
     report.check(name, status == 64 and took < 5 and mentions,
                  (f"exited {status} after {took:.2f} s" if status is not None else "still running after 10 s (killed)")
@@ -1074,7 +969,7 @@ def check_command_line_mistakes(report, suite):
                 process.kill()
                 process.wait()
                 status = None
-            lines = [line for line in read(err).decode("utf-8", "replace").splitlines() if line.strip() and " info " not in line]
+            lines = [line for line in read(err).splitlines() if line.strip() and " info " not in line]
             ok = status == expected and len(lines) == 1 and phrase in lines[0] and lines[0].startswith("lith: ")
             outcomes.append((label, ok, f"{label}: exit {status}, {lines[:2]}"))
     finally:
@@ -1085,64 +980,22 @@ def check_command_line_mistakes(report, suite):
 # MARK: main
 
 
-class Suite:
-    def __init__(self, lith, directory, processes):
-        self.lith = lith
-        self.dir = directory
-        self.processes = processes
-
-
-def guarded(report, check, *args):
-    """Runs one check; if it crashes, that is a failed check, and the others still run."""
-    try:
-        check(*args)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not the end of the run
-        traceback.print_exc()
-        report.check(getattr(check, "__name__", str(check)), False, f"aborted: {type(error).__name__}: {error}")
-
-
 def run_checks(suite, report):
     for group in (main_server_checks, check_descriptors, check_sigterm_stalled_upload, check_sigterm_signups,
                   functools.partial(check_sigterm_signups, connect_first=False),
                   check_abandoned_logins, check_hash_queue, check_startup_refusal, check_command_line_mistakes):
-        guarded(report, group, report, suite)
+        guarded(report, group, suite)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lith", default=os.environ.get("LITH_BIN", ".build/debug/lith"), help="the lith binary")
-    options = parser.parse_args()
-    lith = os.path.abspath(options.lith)
-    if not os.access(lith, os.X_OK):
-        parser.error(f"no lith binary at {lith} (build it with `swift build`, or set LITH_BIN)")
+    parser = argument_parser(__doc__)
+    lith = lith_binary(parser, parser.parse_args())
 
     os.umask(UMASK)
-    directory = tempfile.mkdtemp(prefix="lith-transport-")
-    processes = Processes(os.environ.get("TRANSPORT_PIDFILE"))
-    report = Report()
-
-    def on_signal(signum, frame):
-        print(f"transport test: interrupted by signal {signum}; stopping what it started; logs kept in {directory}", flush=True)
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    started = time.monotonic()
-    print(f"transport test: {lith}, logs in {directory}", flush=True)
-    try:
-        run_checks(Suite(lith, directory, processes), report)
-    except Exception as error:  # noqa: BLE001 - an unexpected error is a failed check, not a traceback
-        traceback.print_exc()
-        report.check("transport test", False, f"aborted: {type(error).__name__}: {error}")
-    finally:
-        processes.stop_all()
-    info(f"took {time.monotonic() - started:.0f} s")
-    if report.failed or os.environ.get("TRANSPORT_KEEP_DIR"):
-        info(f"logs kept in {directory}")
-    else:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{report.passed} passed, {report.failed} failed", flush=True)
-    sys.exit(1 if report.failed else 0)
+    run = Run("transport")
+    print(f"transport test: {lith}, logs in {run.directory}", flush=True)
+    run.run(lambda: run_checks(Suite(lith, run.directory, run.processes), run.report))
+    run.finish()
 
 
 if __name__ == "__main__":
