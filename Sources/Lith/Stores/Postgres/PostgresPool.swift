@@ -40,11 +40,14 @@ final class PostgresPool: Sendable {
         /// Behind every call that came before it.
         case inOrder
         /// Ahead of the calls waiting in order: for the one batch of session
-        /// lookups that every signed-in page view waits on. A flood of cheap
-        /// requests (throttled login attempts, each a counter read) would
-        /// otherwise queue ahead of it, and page views would slow with the
-        /// flood (the bench's flood scenario). The batch holds one
-        /// connection at a time, so the others still get every other one.
+        /// lookups that every signed-in page view waits on, so that when the
+        /// connections are what calls wait for, a burst of other calls (a
+        /// flood of throttled logins, each a counter read) doesn't queue in
+        /// front of every page view. The batch holds one connection at a
+        /// time, so the others still get every other one. (On the bench's two
+        /// cores its flood is bound by CPU, not by connections, and this made
+        /// no difference there that the run-to-run spread would show:
+        /// docs/performance.md.)
         case first
     }
 
