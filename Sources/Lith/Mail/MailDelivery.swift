@@ -65,9 +65,15 @@ public struct MailDelivery: Service {
             if clock().timeIntervalSince(lastPurge) > 3600 {
                 lastPurge = clock()
                 do {
-                    let purged = try await store.deleteFinishedMail(before: clock().addingTimeInterval(-retention))
+                    let purged = try await cancelWhenGracefulShutdown {
+                        try await store.deleteFinishedMail(before: clock().addingTimeInterval(-retention))
+                    }
                     if purged > 0 { logger.info("mail: forgot \(purged) finished message(s)") }
                 } catch {
+                    // Stopping is no failure: a SIGTERM, or a start cut short
+                    // (the port in use: `lith serve` must then print one line,
+                    // not this one too). The next start purges.
+                    if Task.isShuttingDownGracefully || Task.isCancelled { return }
                     logger.warning("mail: purging finished messages failed: \(error)")
                 }
             }
@@ -88,7 +94,8 @@ public struct MailDelivery: Service {
             do {
                 claimed = try await store.claimDueMail(now: clock(), lease: Self.lease, limit: Self.batch)
             } catch {
-                logger.warning("mail: reading the outbox failed: \(error)")
+                // Cancelled (the server is stopping) is no failure to report.
+                if !Task.isCancelled { logger.warning("mail: reading the outbox failed: \(error)") }
                 return tried
             }
             if claimed.isEmpty { return tried }
