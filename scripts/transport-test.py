@@ -30,7 +30,9 @@ What each check proves:
  7. SIGTERM with signups in flight: each one gets a whole HTTP answer (never
     a reset), the accounts answered 303 exist, and the process exits 0; once
     on connections the server has accepted before the POSTs, once on
-    connections opened and written at once, as browsers do.
+    connections opened and written at once, as browsers do (there, one the
+    server had not yet taken from the kernel may instead be closed cleanly
+    with no answer).
  8. Host: missing, doubled, malformed and foreign Host headers get 400 before
     any handler runs; a DNS-rebinding signup creates no account; a normal
     signup works; `--allowed-hosts '*'` serves any Host, with a warning.
@@ -822,7 +824,13 @@ def check_sigterm_signups(report, suite, count=10, connect_first=True):
             how = f"{'a partial ' + str(answer.status) if answer else 'no answer'}, then {conn.ended or 'still open'}"
             broken[how] = broken.get(how, 0) + 1
     shutdown = re.search(r"open_connections=(\d+) requests_in_progress=(\d+)", server.stderr().decode("utf-8", "replace"))
-    report.check(name, len(whole) == count and not missing and status == 0,
+    # On new connections, one the kernel had accepted but the server had not
+    # yet taken when SIGTERM came is closed unanswered (UnservedConnection):
+    # a clean close, never a partial answer or a reset, so the browser may
+    # send it again. Seen in CI about once in ten runs.
+    # Everything else must be a whole answer.
+    unserved = 0 if connect_first else broken.get("no answer, then eof", 0)
+    report.check(name, len(whole) + unserved == count and not missing and status == 0,
                  f"{len(whole)}/{count} whole answers {statuses}"
                  + (f", broken: {broken}" if broken else "")
                  + (f" (server at SIGTERM: {shutdown.group(1)} connections open, {shutdown.group(2)} requests in progress)"
